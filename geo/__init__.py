@@ -1,0 +1,5 @@
+"""ANTT Atlas library: boundaries, records, figures and maps.
+
+No Streamlit here: pages and the CLI (``python -m geo``) call these functions.
+"""
+__version__ = "0.1.0"

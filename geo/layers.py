@@ -1,0 +1,66 @@
+"""Point data for the map's optional layers (groups, cameras, incident heat).
+
+Read from the same in-memory records as :mod:`geo.stats`, filtered the same way.
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pandas as pd
+
+from . import areas, stats
+from .periods import Period
+
+
+def _in_areas(db, t, kind, set_id, ids, codes_wanted):
+    if codes_wanted is None:
+        return np.ones(len(ids), dtype=bool)
+    codes, idx = t._areas(db, kind, set_id, ids)
+    ok_codes = np.isin(codes, list(codes_wanted))
+    return (idx >= 0) & ok_codes[np.clip(idx, 0, None)]
+
+
+def group_points(db, set_id: int, day, model_types=None, area_codes=None) -> pd.DataFrame:
+    """Groups active on ``day`` at their village (spread a little so several in one
+    village stay visible): lon, lat, id, name, model_type, members, village_code."""
+    t = stats.record_tables(db)
+    g = t.groups
+    m = stats.active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), stats.day_number(day))
+    if model_types:
+        m &= g["model_type"].isin(list(model_types)).to_numpy()
+    m &= _in_areas(db, t, "group", set_id, pd.Index(g["id"]), area_codes)
+    sel = g[m].copy()
+    vset = areas.current_set(db, "village")
+    if vset is None or sel.empty:
+        return sel.assign(lon=pd.Series(dtype=float), lat=pd.Series(dtype=float)).iloc[0:0]
+    vt = areas.area_table(db, vset.id).set_index("code")
+    sel = sel[sel["village_code"].isin(vt.index)]
+    # deterministic spread of ~150 m around the village's inner point
+    h = np.array([zlib.crc32(str(i).encode()) for i in sel["id"]], dtype=np.uint32)
+    ang = (h % 360) * np.pi / 180.0
+    r = 0.0006 + (h >> 9) % 7 * 0.0002
+    sel["lon"] = vt.loc[sel["village_code"], "centroid_lon"].to_numpy() + r * np.cos(ang)
+    sel["lat"] = vt.loc[sel["village_code"], "centroid_lat"].to_numpy() + r * np.sin(ang)
+    return sel[["id", "name", "model_type", "members", "village_code", "lon", "lat"]].reset_index(drop=True)
+
+
+def camera_points(db, set_id: int, day, area_codes=None) -> pd.DataFrame:
+    """Cameras active on ``day``: id, lon, lat, radius_m, connected_to_police, owner."""
+    t = stats.record_tables(db)
+    c = t.cameras
+    m = stats.active_mask(c["start"].to_numpy(), c["stop"].to_numpy(), stats.day_number(day))
+    m &= c["lon"].notna().to_numpy() & c["lat"].notna().to_numpy()
+    m &= _in_areas(db, t, "camera", set_id, pd.Index(c["id"]), area_codes)
+    return c.loc[m, ["id", "lon", "lat", "radius_m", "connected_to_police", "owner"]].reset_index(drop=True)
+
+
+def incident_points(db, set_id: int, period: Period, categories=None, area_codes=None) -> pd.DataFrame:
+    """Incidents of the period that have a point: lon, lat, category index."""
+    t = stats.record_tables(db)
+    m = (stats.category_mask(t, categories)
+         & (t.inc_day >= stats.day_number(period.start)) & (t.inc_day <= stats.day_number(period.end))
+         & np.isfinite(t.inc_lon) & np.isfinite(t.inc_lat))
+    if area_codes is not None:
+        m &= _in_areas(db, t, "incident", set_id, t.inc_ids, area_codes)
+    return pd.DataFrame({"lon": t.inc_lon[m], "lat": t.inc_lat[m], "category": t.inc_cat[m]})

@@ -1,0 +1,149 @@
+"""The database schema and its history: numbered migrations, applied in order.
+
+``PRAGMA user_version`` holds the number of the last migration applied.  A
+database whose version is higher than the number of migrations known here was
+written by a newer ANTT Atlas; :func:`geo.store.open_db` refuses it instead of
+guessing.
+"""
+from __future__ import annotations
+
+# Each entry is one migration: a list of SQL statements run in one transaction.
+# Never edit a migration that has shipped: append a new one.
+MIGRATIONS: list[list[str]] = [
+    # 1: the core data model
+    [
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        )""",
+        """CREATE TABLE boundary_sets (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('province','district','commune','village')),
+            parent_set_id INTEGER REFERENCES boundary_sets(id),
+            valid_from TEXT,
+            valid_to TEXT,
+            source_file TEXT,
+            source_crs TEXT,
+            encoding TEXT,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT,
+            replaces_set_id INTEGER REFERENCES boundary_sets(id),
+            is_demo INTEGER NOT NULL DEFAULT 0,
+            notes TEXT
+        )""",
+        """CREATE TABLE areas (
+            set_id INTEGER NOT NULL REFERENCES boundary_sets(id),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('province','district','commune','village')),
+            unit_type TEXT,
+            parent_code TEXT,
+            geometry BLOB NOT NULL,          -- WKB, WGS84 (EPSG:4326)
+            geometry_simple TEXT,            -- GeoJSON geometry, coverage-simplified for maps
+            area_km2 REAL,
+            population INTEGER,
+            households INTEGER,
+            centroid_lon REAL,
+            centroid_lat REAL,
+            PRIMARY KEY (set_id, code)
+        )""",
+        "CREATE INDEX areas_parent ON areas (set_id, parent_code)",
+        """CREATE TABLE crosswalk (
+            from_set INTEGER NOT NULL REFERENCES boundary_sets(id),
+            from_code TEXT NOT NULL,
+            to_set INTEGER NOT NULL REFERENCES boundary_sets(id),
+            to_code TEXT NOT NULL,
+            share REAL NOT NULL,             -- share of from_code's surface inside to_code
+            PRIMARY KEY (from_set, from_code, to_set, to_code)
+        )""",
+        """CREATE TABLE groups (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            model_type TEXT NOT NULL,
+            village_code TEXT,
+            founded_on TEXT,
+            dissolved_on TEXT,
+            members INTEGER,
+            leader TEXT,
+            core_force INTEGER,
+            notes TEXT,
+            updated_at TEXT,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX groups_village ON groups (village_code)",
+        """CREATE TABLE cameras (
+            id TEXT PRIMARY KEY,
+            lon REAL,
+            lat REAL,
+            installed_on TEXT,
+            removed_on TEXT,
+            owner TEXT,
+            radius_m REAL NOT NULL DEFAULT 50,
+            connected_to_police INTEGER NOT NULL DEFAULT 0,
+            notes TEXT,
+            updated_at TEXT,
+            deleted_at TEXT
+        )""",
+        """CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            occurred_on TEXT NOT NULL,       -- YYYY-MM-DD, optionally 'YYYY-MM-DD HH:MM'
+            category TEXT NOT NULL,
+            lon REAL,
+            lat REAL,
+            area_code TEXT,
+            area_set_id INTEGER REFERENCES boundary_sets(id),
+            description TEXT,
+            source TEXT,
+            updated_at TEXT,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX incidents_day ON incidents (occurred_on)",
+        # Which area of each boundary set a record lies in: computed once when the
+        # record or the set arrives (point in polygon, or code through the crosswalk).
+        """CREATE TABLE record_areas (
+            kind TEXT NOT NULL CHECK (kind IN ('incident','camera','group')),
+            set_id INTEGER NOT NULL REFERENCES boundary_sets(id),
+            record_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('point','code','crosswalk')),
+            PRIMARY KEY (kind, set_id, record_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin','officer','viewer')),
+            area_code TEXT,
+            area_set_id INTEGER REFERENCES boundary_sets(id),
+            disabled INTEGER NOT NULL DEFAULT 0,
+            must_change_password INTEGER NOT NULL DEFAULT 0,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT
+        )""",
+        """CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            username TEXT,
+            action TEXT NOT NULL,
+            target_kind TEXT,
+            target_id TEXT,
+            before TEXT,                     -- JSON
+            after TEXT,                      -- JSON
+            detail TEXT
+        )""",
+        "CREATE INDEX audit_at ON audit_log (at)",
+        # The audit log is append-only: nothing may change or remove a row.
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Table names that are part of the contract (tests check they exist).
+CONTRACT_TABLES = ("boundary_sets", "areas", "groups", "cameras", "incidents", "users", "audit_log")

@@ -1,0 +1,292 @@
+"""Every figure per area, defined once.
+
+The map, the CompStat table, the CLI (``python -m geo stats``) and exports all
+read :func:`area_stats`.  Definitions (also in the README):
+
+- a period is [start, end], both days included; the previous period is the
+  same number of days just before ``start``; last year is the same dates one
+  year earlier;
+- an incident belongs to an area of a boundary set when its point lies in it,
+  or, with no point, through its area code (mapped through the crosswalk when
+  the code belongs to another set) — see :mod:`geo.assign`;
+- ``change = incidents - incidents_prev``; ``change_pct = 100·change/prev``
+  (null when prev = 0); ``z = 2(√incidents − √incidents_prev)``, |z| ≥ 2 marks
+  a real change;
+- a group is active on a day when ``founded_on ≤ day`` and (``dissolved_on`` is
+  empty or later); a village is covered when it has an active group of the
+  selected model types on ``end``; ``coverage_pct`` = covered / villages × 100;
+- a camera is active on a day when ``installed_on ≤ day`` and (``removed_on``
+  is empty or later).
+
+Incidents are held in memory as numpy arrays, loaded once per database
+revision, so any filter is a few vectorised passes (no SQL per rerun).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from . import areas, store, vocab
+from .periods import Period
+
+EPOCH = dt.date(1970, 1, 1)
+STAT_FIELDS = ("code", "name", "incidents", "incidents_prev", "incidents_last_year", "change",
+               "change_pct", "z", "groups_active", "villages", "villages_covered", "coverage_pct",
+               "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct")
+Z_REAL = 2.0
+
+DEFINITIONS = {
+    "vi": """
+- **Kỳ báo cáo** [từ ngày, đến ngày], tính cả hai ngày. **Kỳ trước**: cùng số ngày ngay trước ngày bắt đầu.
+  **Cùng kỳ năm trước**: cùng các ngày đó của năm trước.
+- **Vụ việc của một địa bàn**: vụ việc trong kỳ có tọa độ nằm trong địa bàn (theo bộ ranh giới đang xem);
+  vụ việc không có tọa độ được tính theo mã địa bàn, quy đổi qua bảng tương ứng khi mã thuộc bộ ranh giới khác.
+- **Tăng/giảm** = vụ việc − kỳ trước; **%** = 100 × tăng/giảm ÷ kỳ trước (trống khi kỳ trước = 0);
+  **z** = 2 × (√vụ việc − √kỳ trước); |z| ≥ 2 là thay đổi thực sự.
+- **Mô hình đang hoạt động** vào một ngày: ngày thành lập ≤ ngày đó và chưa giải thể (hoặc giải thể sau ngày đó).
+  **Thôn/TDP có mô hình**: có ít nhất một mô hình (thuộc các loại đã chọn) hoạt động vào ngày cuối kỳ.
+  **Tỷ lệ phủ** = thôn có mô hình ÷ số thôn × 100. Thôn không có mô hình nào: **vùng trắng**.
+- **Camera đang hoạt động** vào một ngày: ngày lắp đặt ≤ ngày đó và chưa tháo (hoặc tháo sau ngày đó).
+""",
+    "en": """
+- **Period** [from, to], both days included. **Previous period**: the same number of days just before `from`.
+  **Same period last year**: the same calendar dates one year earlier.
+- **Incidents of an area**: incidents in the period whose point lies in the area (in the boundary set shown);
+  incidents with no point count in the area of their area code, mapped through the crosswalk when the code
+  belongs to another set.
+- **Change** = incidents − previous; **%** = 100 × change ÷ previous (empty when previous = 0);
+  **z** = 2 × (√incidents − √previous); |z| ≥ 2 marks a real change.
+- A **group is active** on a day when founded on or before it and not dissolved (or dissolved later).
+  A **village is covered** when it has at least one active group of the selected model types on the last day.
+  **Coverage** = covered villages ÷ villages × 100. Villages with no group at all are "vùng trắng".
+- A **camera is active** on a day when installed on or before it and not removed (or removed later).
+""",
+}
+
+
+def day_number(d: dt.date | str) -> int:
+    d = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])
+    return (d - EPOCH).days
+
+
+def _days(series: pd.Series) -> np.ndarray:
+    """ISO date strings (optionally with a time) → day numbers; bad/missing → -1."""
+    s = pd.to_datetime(series.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    out = ((s - pd.Timestamp(EPOCH)).dt.days).to_numpy(dtype="float64")
+    return np.where(np.isnan(out), -1, out).astype(np.int32)
+
+
+@dataclass
+class RecordTables:
+    """The records of one database revision, in memory."""
+    revision: int
+    inc_ids: pd.Index
+    inc_day: np.ndarray
+    inc_cat: np.ndarray            # index into vocab.CATEGORIES.codes (unknown → khac)
+    inc_lon: np.ndarray
+    inc_lat: np.ndarray
+    groups: pd.DataFrame
+    cameras: pd.DataFrame
+    _area_idx: dict = field(default_factory=dict)   # (kind, set_id) → (codes, idx per record)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def incident_areas(self, db, set_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """(codes of the set, index into codes for each incident, -1 when none)."""
+        return self._areas(db, "incident", set_id, self.inc_ids)
+
+    def _areas(self, db, kind, set_id, ids: pd.Index):
+        key = (kind, int(set_id))
+        with self._lock:
+            if key not in self._area_idx:
+                codes = areas.area_table(db, set_id)["code"].to_numpy()
+                ra = pd.read_sql_query(
+                    "SELECT record_id, code FROM record_areas WHERE kind = ? AND set_id = ?",
+                    db.conn, params=[kind, int(set_id)])
+                idx = np.full(len(ids), -1, dtype=np.int32)
+                pos = ids.get_indexer(ra["record_id"])
+                cpos = pd.Index(codes).get_indexer(ra["code"])
+                ok = (pos >= 0) & (cpos >= 0)
+                idx[pos[ok]] = cpos[ok]
+                self._area_idx[key] = (codes, idx)
+            return self._area_idx[key]
+
+
+_tables: dict[str, RecordTables] = {}
+_tables_lock = threading.Lock()
+
+
+def _db_file(db: sqlite_utils.Database) -> str:
+    return db.conn.execute("PRAGMA database_list").fetchone()[2]
+
+
+def record_tables(db: sqlite_utils.Database) -> RecordTables:
+    """The in-memory records for the database's current revision (loaded once)."""
+    rev = store.revision(db)
+    key = _db_file(db)
+    with _tables_lock:
+        t = _tables.get(key)
+        if t is not None and t.revision == rev:
+            return t
+    inc = pd.read_sql_query(
+        "SELECT id, occurred_on, category, lon, lat FROM incidents WHERE deleted_at IS NULL", db.conn)
+    cat_index = {c: i for i, c in enumerate(vocab.CATEGORIES.codes)}
+    other = cat_index["khac"]
+    groups = pd.read_sql_query(
+        "SELECT id, name, model_type, village_code, founded_on, dissolved_on, members "
+        "FROM groups WHERE deleted_at IS NULL", db.conn)
+    groups["model_type"] = groups["model_type"].map(vocab.MODEL_TYPES.normalize)
+    groups["start"] = _days(groups["founded_on"])
+    groups["stop"] = _days(groups["dissolved_on"])
+    cams = pd.read_sql_query(
+        "SELECT id, lon, lat, installed_on, removed_on, radius_m, connected_to_police, owner "
+        "FROM cameras WHERE deleted_at IS NULL", db.conn)
+    cams["start"] = _days(cams["installed_on"])
+    cams["stop"] = _days(cams["removed_on"])
+    t = RecordTables(
+        revision=rev,
+        inc_ids=pd.Index(inc["id"]),
+        inc_day=_days(inc["occurred_on"]),
+        inc_cat=inc["category"].map(cat_index).fillna(other).to_numpy(dtype=np.int8),
+        inc_lon=inc["lon"].to_numpy(dtype=float),
+        inc_lat=inc["lat"].to_numpy(dtype=float),
+        groups=groups,
+        cameras=cams,
+    )
+    with _tables_lock:
+        _tables[key] = t
+    return t
+
+
+def active_mask(start: np.ndarray, stop: np.ndarray, day: int) -> np.ndarray:
+    """Active on ``day``: started on or before it, and not stopped by it (stop empty = -1)."""
+    return (start >= 0) & (start <= day) & ((stop < 0) | (stop > day))
+
+
+def category_mask(t: RecordTables, categories) -> np.ndarray:
+    if not categories:
+        return np.ones(len(t.inc_cat), dtype=bool)
+    idx = [vocab.CATEGORIES.codes.index(c) for c in categories if c in vocab.CATEGORIES]
+    return np.isin(t.inc_cat, idx)
+
+
+def incident_counts(db, set_id: int, period: Period, categories=None) -> pd.Series:
+    """Incidents per area code of the set in the period (every area, zeros included)."""
+    t = record_tables(db)
+    codes, idx = t.incident_areas(db, set_id)
+    m = (category_mask(t, categories) & (idx >= 0)
+         & (t.inc_day >= day_number(period.start)) & (t.inc_day <= day_number(period.end)))
+    return pd.Series(np.bincount(idx[m], minlength=len(codes)), index=codes, dtype="int64")
+
+
+def _village_parents(db, set_id: int) -> pd.Series:
+    """For each village of the village set below (or mapped onto) ``set_id``: its area code."""
+    s = areas.get_set(db, set_id)
+    if s.level == "village":
+        codes = areas.area_table(db, set_id)["code"]
+        return pd.Series(codes.to_numpy(), index=codes.to_numpy())
+    kid = areas.child_set(db, set_id)
+    if kid is not None and kid.level == "village":
+        tab = areas.area_table(db, kid.id)
+        return pd.Series(tab["parent_code"].to_numpy(), index=tab["code"].to_numpy())
+    vset = areas.current_set(db, "village")
+    if vset is None:
+        return pd.Series(dtype=object)
+    from . import assign
+    cw = assign.crosswalk_map(db, vset.id, set_id)
+    return pd.Series(cw, dtype=object)
+
+
+def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, categories=None,
+               model_types=None, area: str | None = None) -> pd.DataFrame:
+    """One row per area of ``set_id`` with every figure of :data:`STAT_FIELDS`.
+
+    ``area`` limits the rows to that area and the areas inside it (it may be a
+    code of this set or of a set above it).
+    """
+    set_id = int(set_id)
+    tab = areas.area_table(db, set_id)
+    t = record_tables(db)
+    cur = incident_counts(db, set_id, period, categories)
+    prev = incident_counts(db, set_id, period.previous(), categories)
+    last = incident_counts(db, set_id, period.last_year(), categories)
+    df = pd.DataFrame({"code": tab["code"], "name": tab["name"]})
+    df["incidents"] = cur.reindex(df["code"]).to_numpy()
+    df["incidents_prev"] = prev.reindex(df["code"]).to_numpy()
+    df["incidents_last_year"] = last.reindex(df["code"]).to_numpy()
+    df["change"] = df["incidents"] - df["incidents_prev"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * df["change"] / df["incidents_prev"].where(df["incidents_prev"] > 0)
+    df["change_pct"] = pct.round(1)
+    df["z"] = (2.0 * (np.sqrt(df["incidents"]) - np.sqrt(df["incidents_prev"]))).round(2)
+
+    end = day_number(period.end)
+    g = t.groups
+    gmask = active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), end)
+    if model_types:
+        gmask &= g["model_type"].isin(list(model_types)).to_numpy()
+    active = g[gmask]
+    gcodes, gidx = t._areas(db, "group", set_id, pd.Index(g["id"]))
+    gi = gidx[gmask]
+    df["groups_active"] = np.bincount(gi[gi >= 0], minlength=len(gcodes))[
+        pd.Index(gcodes).get_indexer(df["code"])]
+
+    parents = _village_parents(db, set_id)
+    villages = parents.value_counts()
+    covered_villages = set(active["village_code"].dropna())
+    cov = parents[parents.index.isin(covered_villages)].value_counts()
+    df["villages"] = villages.reindex(df["code"]).fillna(0).astype("int64").to_numpy()
+    df["villages_covered"] = cov.reindex(df["code"]).fillna(0).astype("int64").to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["coverage_pct"] = (100.0 * df["villages_covered"] / df["villages"].where(df["villages"] > 0)).round(1)
+
+    c = t.cameras
+    cmask = active_mask(c["start"].to_numpy(), c["stop"].to_numpy(), end)
+    ccodes, cidx = t._areas(db, "camera", set_id, pd.Index(c["id"]))
+    ci = cidx[cmask]
+    df["cameras_active"] = np.bincount(ci[ci >= 0], minlength=len(ccodes))[
+        pd.Index(ccodes).get_indexer(df["code"])]
+    # Computed by the analytics issue (union of camera discs); null until then.
+    df["camera_area_pct"] = np.nan
+    df["incidents_in_camera_view_pct"] = np.nan
+
+    if area:
+        df = df[df["code"].isin(codes_within(db, set_id, area))]
+    return df[list(STAT_FIELDS)].reset_index(drop=True)
+
+
+def codes_within(db, set_id: int, area: str) -> set[str]:
+    """Codes of ``set_id`` that are ``area`` or lie inside it.
+
+    ``area`` may belong to ``set_id`` or to any ancestor set (walking parent codes),
+    else areas whose majority lies in it are taken (crosswalk)."""
+    set_id = int(set_id)
+    chain = [areas.get_set(db, set_id)]
+    while chain[-1].parent_set_id is not None:
+        chain.append(areas.get_set(db, chain[-1].parent_set_id))
+    tables = {s.id: areas.area_table(db, s.id) for s in chain}
+    for depth, s in enumerate(chain):
+        if area in set(tables[s.id]["code"]):
+            wanted = {area}
+            for below in reversed(chain[:depth]):  # walk down to set_id
+                tb = tables[below.id]
+                wanted = set(tb.loc[tb["parent_code"].isin(wanted), "code"])
+            return wanted
+    # a code of another, unrelated set (e.g. an old district): by majority overlap
+    from . import assign
+    for code_set in assign._code_sets(db).get(area, []):
+        cw = assign.build_crosswalk(db, set_id, code_set)
+        return set(cw.loc[(cw["to_code"] == area) & (cw["share"] > assign.MAJORITY), "from_code"])
+    return set()
+
+
+def format_number(v, decimals: int = 0) -> str:
+    """Vietnamese number format: 1.234,5 (dot thousands, comma decimals); '–' for null."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return "–"
+    s = f"{v:,.{decimals}f}"
+    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
