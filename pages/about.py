@@ -1,0 +1,21 @@
+"""About: what the app is, the boundary sets, and the definitions of the figures."""
+import pandas as pd
+import streamlit as st
+
+from geo import areas, stats, vocab
+from pages.session import database, lang, show_demo_banner, t
+
+db = database()
+st.title(t("app_title"))
+st.caption(t("app_subtitle"))
+show_demo_banner(db)
+st.write(t("about_text"))
+
+st.subheader(t("boundary_sets"))
+rows = [{"ID": s.id, t("name"): s.name, t("level"): vocab.LEVELS.label(s.level, lang()),
+         t("from"): s.valid_from, t("to"): s.valid_to or "—", "#": s.areas}
+        for s in areas.list_sets(db)]
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+st.subheader(t("definitions"))
+st.markdown(stats.DEFINITIONS[lang()])

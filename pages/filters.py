@@ -1,0 +1,124 @@
+"""The sidebar filter component shared by the pages, mirrored in the URL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from geo import areas, filters, periods, vocab
+from geo.filters import Filters
+
+from .session import lang, t
+
+_KEYS = ("f_level", "f_set", "f_commune", "f_village", "f_preset", "f_from", "f_to", "f_cat", "f_mt",
+         "f_layers")
+
+
+def _init_from_url(db) -> None:
+    """On a session's first run, the widgets start from the URL (a shared link)."""
+    if st.session_state.get("_filters_from_url"):
+        return
+    f = filters.from_query(st.query_params.to_dict(), db)
+    for w in f.warnings:
+        st.toast(f"⚠️ {w}")
+    ss = st.session_state
+    ss.f_level = f.level
+    ss.f_set = f.set_id
+    ss.f_commune = None
+    ss.f_village = None
+    if f.area:
+        s = areas.get_set(db, f.set_id)
+        tab = areas.area_table(db, f.set_id)
+        row = tab[tab["code"] == f.area]
+        if s.level == "village" and not row.empty:
+            ss.f_village, ss.f_commune = f.area, row["parent_code"].iloc[0]
+        else:
+            ss.f_commune = f.area
+    ss.f_preset = f.preset
+    ss.f_from, ss.f_to = f.start, f.end
+    ss.f_cat = list(f.categories)
+    ss.f_mt = list(f.model_types)
+    ss.f_layers = list(f.layers)
+    ss.lang = f.lang
+    ss._filters_from_url = True
+
+
+def _set_label(s: areas.BoundarySet) -> str:
+    span = t("current") if s.current else f"{t('valid_until')} {s.valid_to}"
+    return f"{s.name} ({span})"
+
+
+def sidebar(db, *, layers: bool = True) -> Filters:
+    """Draw the filters in the sidebar and return the validated state."""
+    _init_from_url(db)
+    ss = st.session_state
+    L = lang()
+    with st.sidebar:
+        st.subheader(t("filters"))
+        level = st.radio(t("level"), filters.LEVELS, key="f_level", horizontal=True,
+                         format_func=lambda v: t(f"level_{v}"))
+        sets = areas.list_sets(db, level)
+        if not sets:
+            st.warning(t("no_sets"))
+            st.stop()
+        ids = [s.id for s in sets]
+        if ss.get("f_set") not in ids:
+            ss.f_set = ids[0]
+        by_id = {s.id: s for s in sets}
+        set_id = st.selectbox(t("boundary_set"), ids, key="f_set", format_func=lambda i: _set_label(by_id[i]))
+        bset = by_id[set_id]
+
+        commune_set = bset if bset.level == "commune" else (
+            areas.get_set(db, bset.parent_set_id) if bset.parent_set_id else None)
+        communes = {}
+        if commune_set is not None and commune_set.level == "commune":
+            tab = areas.area_table(db, commune_set.id)
+            communes = {c: filters.display_name(n, u) for c, n, u in
+                        zip(tab["code"], tab["name"], tab["unit_type"])}
+            communes = dict(sorted(communes.items(), key=lambda kv: kv[1]))
+        opts = [None, *communes]
+        if ss.get("f_commune") not in opts:
+            ss.f_commune = None
+        commune = st.selectbox(t("commune"), opts, key="f_commune",
+                               format_func=lambda c: t("whole_province") if c is None else communes[c])
+        village = None
+        if bset.level == "village" and commune:
+            tab = areas.area_table(db, bset.id)
+            tab = tab[tab["parent_code"] == commune]
+            vills = dict(sorted(((c, filters.display_name(n, u)) for c, n, u in
+                                 zip(tab["code"], tab["name"], tab["unit_type"])), key=lambda kv: kv[1]))
+            vopts = [None, *vills]
+            if ss.get("f_village") not in vopts:
+                ss.f_village = None
+            village = st.selectbox(t("village"), vopts, key="f_village",
+                                   format_func=lambda c: t("all") if c is None else vills[c])
+
+        preset = st.selectbox(t("period"), periods.PRESETS, key="f_preset",
+                              format_func=lambda p: t(f"preset_{p}"))
+        if preset == "custom":
+            c1, c2 = st.columns(2)
+            start = c1.date_input(t("from"), key="f_from", format="DD/MM/YYYY",
+                                  min_value=dt.date(2000, 1, 1))
+            end = c2.date_input(t("to"), key="f_to", format="DD/MM/YYYY", min_value=dt.date(2000, 1, 1))
+            if end < start:
+                st.error(t("period_invalid"))
+                end = start
+        else:
+            p = periods.preset(preset)
+            start, end = p.start, p.end
+            ss.f_from, ss.f_to = start, end
+            st.caption(str(p))
+
+        cats = st.multiselect(t("categories"), vocab.CATEGORIES.codes, key="f_cat",
+                              format_func=lambda c: vocab.CATEGORIES.label(c, L), placeholder=t("all"))
+        mts = st.multiselect(t("model_types"), vocab.MODEL_TYPES.codes, key="f_mt",
+                             format_func=lambda c: vocab.MODEL_TYPES.label(c, L), placeholder=t("all"))
+        chosen_layers: list[str] = []
+        if layers:
+            chosen_layers = st.pills(t("layers"), list(filters.LAYERS), selection_mode="multi",
+                                     key="f_layers", format_func=lambda x: t(f"layer_{x}")) or []
+
+    f = Filters(level=level, set_id=set_id, area=village or commune, preset=preset, start=start, end=end,
+                categories=tuple(cats), model_types=tuple(mts), layers=tuple(chosen_layers), lang=L)
+    st.query_params.from_dict(f.to_query())
+    return f

@@ -1,0 +1,121 @@
+"""Helpers for end-to-end tests: run the app on a database, drive Debian's Chromium.
+
+Every request that is not to this machine is blocked and recorded, so a test can
+assert that the app never tried to reach another host.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+
+
+def require_browser():
+    """Skip (or, in CI, fail) when Chromium or Playwright is missing."""
+    missing = None
+    if not Path(CHROMIUM).exists():
+        missing = f"{CHROMIUM} is not installed (apt-get install -y chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright Python package is not installed (requirements-dev.txt)"
+    if missing:
+        if os.environ.get("ANTT_REQUIRE_BROWSER"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
+    """Start ``streamlit run app.py`` on a free port with ``ANTT_DB=db_path``; yield its URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    full_env = {**os.environ, "ANTT_DB": str(db_path), **(env or {})}
+    log = open(db_path.parent / f"streamlit-{port}.log", "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                log.flush()
+                raise RuntimeError("streamlit did not start:\n" + (db_path.parent / log.name).read_text()[-3000:])
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def is_local_url(url: str) -> bool:
+    p = urlparse(url)
+    if p.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
+        return True
+    return p.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+@contextlib.contextmanager
+def browser_page(viewport=(1400, 900)):
+    """A Chromium page whose non-local requests are blocked; yields (page, blocked_urls)."""
+    from playwright.sync_api import sync_playwright
+    blocked: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN")
+
+        def guard(route):
+            if is_local_url(route.request.url):
+                route.continue_()
+            else:
+                blocked.append(route.request.url)
+                route.abort()
+
+        context.route("**/*", guard)
+        page = context.new_page()
+        try:
+            yield page, blocked
+        finally:
+            context.close()
+            browser.close()
+
+
+def copy_db(src: Path, dst_dir: Path) -> Path:
+    dst = dst_dir / src.name
+    shutil.copy(src, dst)
+    for suffix in ("-wal", "-shm"):
+        if Path(str(src) + suffix).exists():
+            shutil.copy(str(src) + suffix, str(dst) + suffix)
+    return dst

@@ -1,0 +1,82 @@
+"""Every page under Streamlit's AppTest, on the hand-made database."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def app(tiny, monkeypatch):
+    monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def texts(at):
+    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.subheader])
+
+
+def test_map_page_shows_the_period_figures(app):
+    app.query_params.update({"period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
+    app.run()
+    assert not app.exception
+    assert "Số vụ việc theo xã/phường, 01/03/2026 – 31/03/2026" in texts(app)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Tổng số vụ việc"] == "5"          # C00 2 + C10 1 + C11 2 (see test_stats)
+    assert metrics["Cùng kỳ năm trước"] == "2"
+    assert metrics["Camera đang hoạt động"] == "1"
+    # the filter state is written back to the URL
+    assert app.query_params["from"] == ["2026-03-01"] or app.query_params["from"] == "2026-03-01"
+
+
+def test_map_page_village_level_and_area_from_the_url(app, tiny):
+    app.query_params.update({"level": "village", "area": "C00", "period": "custom", "from": "2026-03-01",
+                             "to": "2026-03-31", "cat": "hinh_su", "layers": "heat,cameras,groups"})
+    app.run()
+    assert not app.exception
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Tổng số vụ việc"] == "1"
+    assert app.selectbox(key="f_commune").value == "C00"
+    assert app.multiselect(key="f_cat").value == ["hinh_su"]
+
+
+def test_changing_a_filter_updates_the_figures(app):
+    app.query_params.update({"period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
+    app.run()
+    app.multiselect(key="f_cat").set_value(["khac"]).run()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["Tổng số vụ việc"] == "1"
+
+
+def test_english_switch(app):
+    app.query_params.update({"lang": "en", "period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
+    app.run()
+    assert not app.exception
+    assert "Incidents by commune" in texts(app)
+
+
+def test_no_demo_banner_on_real_data(app):
+    app.run()
+    assert "Dữ liệu mẫu" not in texts(app)
+
+
+def test_about_page_lists_sets_and_definitions(app):
+    app.run()
+    app.switch_page("pages/about.py").run()
+    assert not app.exception
+    assert "Các bộ ranh giới" in texts(app)
+    assert "vùng trắng" in texts(app)
+    assert len(app.dataframe[0].value) == 4
+
+
+def test_database_that_is_not_sqlite_shows_a_message(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.db"
+    bad.write_text("not a database")
+    monkeypatch.setenv("ANTT_DB", str(bad))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("SQLite" in e.value for e in at.error)
+    assert bad.read_text() == "not a database"
