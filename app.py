@@ -8,7 +8,18 @@ import streamlit as st
 from geo import assets, i18n
 
 logging.basicConfig(level=logging.INFO)
-st.set_page_config(page_title="ANTT Atlas", page_icon="🛡️", layout="wide")
+
+
+def _favicon():
+    """A shield drawn here: a Material or emoji page icon makes the browser fetch it from Google."""
+    from PIL import Image, ImageDraw
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    ImageDraw.Draw(img).polygon([(32, 4), (58, 14), (54, 40), (32, 60), (10, 40), (6, 14)], fill="#1f4e79")
+    ImageDraw.Draw(img).polygon([(32, 14), (46, 20), (44, 36), (32, 48), (20, 36), (18, 20)], fill="#f2c14e")
+    return img
+
+
+st.set_page_config(page_title="ANTT Atlas", page_icon=_favicon(), layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,8 +35,8 @@ _offline_assets()
 from pages.session import lang, t  # noqa: E402  (after set_page_config)
 
 pages = [
-    st.Page("pages/map.py", title=t("page_map"), icon="🗺️", url_path="map", default=True),
-    st.Page("pages/about.py", title=t("page_about"), icon="ℹ️", url_path="about"),
+    st.Page("pages/map.py", title=t("page_map"), icon=":material/map:", url_path="map", default=True),
+    st.Page("pages/about.py", title=t("page_about"), icon=":material/info:", url_path="about"),
 ]
 nav = st.navigation(pages)
 

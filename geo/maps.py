@@ -1006,6 +1006,24 @@ def aggregate_points(lat: Iterable[float], lon: Iterable[float], weights: Iterab
             for a, b, c in zip(clat, clon, inten)]
 
 
+def _heat_scale(data: list[list[float]], radius: int) -> tuple[int, float]:
+    """The zoom at which the points fit the map, and the heat ``max`` for it.
+
+    Leaflet.heat sums the intensities falling in each ``radius``-pixel screen
+    cell (scaled down by 2 per zoom level below its ``maxZoom``), so with a
+    fixed ``max`` of 1 a province-wide view saturates into one colour.  Taking
+    ``maxZoom`` = the fitted zoom and ``max`` = the 98th percentile of those cell
+    sums at that zoom keeps hot spots distinguishable from the background.
+    """
+    a = np.asarray(data, dtype=float)
+    zoom = _fit_zoom((a[:, 1].min(), a[:, 0].min(), a[:, 1].max(), a[:, 0].max()))
+    cell = radius * 360.0 / (256 * 2 ** zoom)
+    keys, inv = np.unique(np.floor(a[:, :2] / cell).astype(np.int64), axis=0, return_inverse=True)
+    sums = np.bincount(inv.ravel(), weights=a[:, 2], minlength=len(keys))
+    top = float(np.quantile(sums, 0.98)) if len(sums) > 1 else float(sums.max())
+    return zoom, round(max(top, 1e-3), 3)
+
+
 def add_heat(m: folium.Map, lat: Iterable[float], lon: Iterable[float],
              weights: Iterable[float] | None = None, *, name: str = "Mật độ vụ việc",
              show: bool = True, cell_deg: float = 0.001, max_cells: int = 8000,
@@ -1018,8 +1036,9 @@ def add_heat(m: folium.Map, lat: Iterable[float], lon: Iterable[float],
     if not data:
         return None
     _ensure_style(m)
+    zoom, top = _heat_scale(data, radius)
     layer = HeatLayer(data, name=name, show=show, options={
-        "minOpacity": 0.35, "maxZoom": 14, "radius": radius, "blur": blur, "max": 1.0,
+        "minOpacity": 0.35, "maxZoom": zoom, "radius": radius, "blur": blur, "max": top,
     })
     m.add_child(layer, name="antt_heat_" + layer._id)
     _ensure_layer_control(m)

@@ -10,8 +10,7 @@ from geo.filters import Filters
 
 from .session import lang, t
 
-_KEYS = ("f_level", "f_set", "f_commune", "f_village", "f_preset", "f_from", "f_to", "f_cat", "f_mt",
-         "f_layers")
+ALL = ""  # the "whole province" / "all villages" choice (None would read as "nothing chosen")
 
 
 def _init_from_url(db) -> None:
@@ -24,8 +23,8 @@ def _init_from_url(db) -> None:
     ss = st.session_state
     ss.f_level = f.level
     ss.f_set = f.set_id
-    ss.f_commune = None
-    ss.f_village = None
+    ss.f_commune = ALL
+    ss.f_village = ALL
     if f.area:
         s = areas.get_set(db, f.set_id)
         tab = areas.area_table(db, f.set_id)
@@ -76,22 +75,22 @@ def sidebar(db, *, layers: bool = True) -> Filters:
             communes = {c: filters.display_name(n, u) for c, n, u in
                         zip(tab["code"], tab["name"], tab["unit_type"])}
             communes = dict(sorted(communes.items(), key=lambda kv: kv[1]))
-        opts = [None, *communes]
+        opts = [ALL, *communes]
         if ss.get("f_commune") not in opts:
-            ss.f_commune = None
+            ss.f_commune = ALL
         commune = st.selectbox(t("commune"), opts, key="f_commune",
-                               format_func=lambda c: t("whole_province") if c is None else communes[c])
+                               format_func=lambda c: t("whole_province") if c == ALL else communes[c])
         village = None
         if bset.level == "village" and commune:
             tab = areas.area_table(db, bset.id)
             tab = tab[tab["parent_code"] == commune]
             vills = dict(sorted(((c, filters.display_name(n, u)) for c, n, u in
                                  zip(tab["code"], tab["name"], tab["unit_type"])), key=lambda kv: kv[1]))
-            vopts = [None, *vills]
+            vopts = [ALL, *vills]
             if ss.get("f_village") not in vopts:
-                ss.f_village = None
+                ss.f_village = ALL
             village = st.selectbox(t("village"), vopts, key="f_village",
-                                   format_func=lambda c: t("all") if c is None else vills[c])
+                                   format_func=lambda c: t("all") if c == ALL else vills[c])
 
         preset = st.selectbox(t("period"), periods.PRESETS, key="f_preset",
                               format_func=lambda p: t(f"preset_{p}"))
@@ -118,7 +117,7 @@ def sidebar(db, *, layers: bool = True) -> Filters:
             chosen_layers = st.pills(t("layers"), list(filters.LAYERS), selection_mode="multi",
                                      key="f_layers", format_func=lambda x: t(f"layer_{x}")) or []
 
-    f = Filters(level=level, set_id=set_id, area=village or commune, preset=preset, start=start, end=end,
+    f = Filters(level=level, set_id=set_id, area=village or commune or None, preset=preset, start=start, end=end,
                 categories=tuple(cats), model_types=tuple(mts), layers=tuple(chosen_layers), lang=L)
     st.query_params.from_dict(f.to_query())
     return f

@@ -54,4 +54,4 @@ def database():
 
 def show_demo_banner(db) -> None:
     if store.is_demo(db):
-        st.caption(f"🧪 {t('demo_banner')}")
+        st.caption(f":material/science: {t('demo_banner')}")
