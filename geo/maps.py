@@ -879,7 +879,7 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
     bb = [math.inf, math.inf, -math.inf, -math.inf]
     for f in features.get("features", []):
         props = f.get("properties") or {}
-        g, bbox = encode_geometry(f.get("geometry"))
+        g, bbox, lp = _encoded(f.get("geometry"))
         if bbox is None:
             continue
         code = props.get("code")
@@ -892,7 +892,6 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
             nodata += 1
         else:
             counts[ci] += 1
-        lp = _label_point(f.get("geometry"), bbox)
         encoded.append({
             "p": {
                 "code": code,
@@ -928,6 +927,32 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
                             position="bottomright", css_class="antt-box antt-legend"), name="antt_legend")
     _ensure_layer_control(m)
     return m
+
+
+_ENCODED: dict[int, tuple] = {}
+_ENCODED_MAX = 50_000
+
+
+def _encoded(geom: Any) -> tuple:
+    """(encoded rings, bbox, label point) of a GeoJSON geometry, computed once.
+
+    A boundary set's map geometry never changes (see ``geo.areas.map_features``,
+    whose cached dicts every map shares), so a filter change re-encodes nothing.
+    Keyed on the dict's identity; the entry holds the dict itself, so that
+    identity cannot be reused by another object while the entry lives.
+    """
+    if not isinstance(geom, dict):
+        g, bbox = encode_geometry(geom)
+        return g, bbox, None if bbox is None else _label_point(geom, bbox)
+    hit = _ENCODED.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    g, bbox = encode_geometry(geom)
+    out = (g, bbox, None if bbox is None else _label_point(geom, bbox))
+    if len(_ENCODED) >= _ENCODED_MAX:
+        _ENCODED.clear()
+    _ENCODED[id(geom)] = (geom, out)
+    return out
 
 
 def _label_point(geom: Any, bbox: tuple[float, float, float, float]) -> list[float]:
