@@ -30,6 +30,27 @@ def _ensure_database(path: str) -> str:
     return path
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_up(path: str) -> None:
+    """Load the records and the current sets' area indexes in the background, once
+    per process, so the first page view does not pay for it."""
+    import threading
+
+    from geo import areas, filters, periods, stats
+
+    def work():
+        try:
+            db = store.open_db(path)
+            for level in filters.LEVELS:  # the default view of each level
+                s = areas.current_set(db, level)
+                if s is not None:
+                    stats.area_stats(db, s.id, periods.preset(filters.DEFAULT_PRESET))
+        except Exception:  # a warm-up failure only costs speed; the page reports real errors
+            log.exception("cache warm-up failed")
+
+    threading.Thread(target=work, name="antt-warm-up", daemon=True).start()
+
+
 def lang() -> str:
     q = st.query_params.get("lang")
     return st.session_state.get("lang") or (q if q in i18n.LANGS else i18n.DEFAULT_LANG)
@@ -46,7 +67,9 @@ def database():
     path = str(store.db_path())
     try:
         _ensure_database(path)
-        return store.open_db(path)
+        db = store.open_db(path)
+        _warm_up(path)
+        return db
     except store.StoreError as e:
         st.error(f"{t('db_error')}: {e}")
         st.stop()
