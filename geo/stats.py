@@ -16,7 +16,8 @@ read :func:`area_stats`.  Definitions (also in the README):
   empty or later); a village is covered when it has an active group of the
   selected model types on ``end``; ``coverage_pct`` = covered / villages × 100;
 - a camera is active on a day when ``installed_on ≤ day`` and (``removed_on``
-  is empty or later).
+  is empty or later); ``camera_area_pct`` and ``incidents_in_camera_view_pct``
+  are defined and computed in :mod:`geo.coverage`.
 
 Incidents are held in memory as numpy arrays, loaded once per database
 revision, so any filter is a few vectorised passes (no SQL per rerun).
@@ -52,6 +53,13 @@ DEFINITIONS = {
   **Thôn/TDP có mô hình**: có ít nhất một mô hình (thuộc các loại đã chọn) hoạt động vào ngày cuối kỳ.
   **Tỷ lệ phủ** = thôn có mô hình ÷ số thôn × 100. Thôn không có mô hình nào: **vùng trắng**.
 - **Camera đang hoạt động** vào một ngày: ngày lắp đặt ≤ ngày đó và chưa tháo (hoặc tháo sau ngày đó).
+  **Diện tích có camera (%)** = phần diện tích địa bàn nằm trong bán kính quan sát của ít nhất một camera
+  hoạt động vào ngày cuối kỳ (hợp các hình tròn, tính trong hệ tọa độ mét đồng diện tích).
+  **Vụ việc trong vùng camera (%)** = tỷ lệ vụ việc có tọa độ trong kỳ nằm trong bán kính của một camera
+  đang hoạt động vào đúng ngày xảy ra vụ việc (trống khi kỳ không có vụ việc có tọa độ).
+- **Tỷ lệ trên 1.000 dân** = vụ việc ÷ dân số × 1.000 (trống khi chưa có dân số).
+- **Điểm nóng (Gi\\*)**: thống kê Getis-Ord Gi\\* trên số vụ việc của các thôn, láng giềng là các thôn chung ranh giới
+  (kể cả chính thôn đó); |z| ≥ 1,645 / 1,960 / 2,576 là điểm nóng (z > 0) hoặc điểm lạnh (z < 0) với độ tin cậy 90 / 95 / 99 %.
 """,
     "en": """
 - **Period** [from, to], both days included. **Previous period**: the same number of days just before `from`.
@@ -65,6 +73,14 @@ DEFINITIONS = {
   A **village is covered** when it has at least one active group of the selected model types on the last day.
   **Coverage** = covered villages ÷ villages × 100. Villages with no group at all are "vùng trắng".
 - A **camera is active** on a day when installed on or before it and not removed (or removed later).
+  **Camera area (%)** = share of the area's surface within the radius of at least one camera active on the
+  last day (union of the discs, computed in an equal-area metric projection).
+  **Incidents in camera view (%)** = share of the period's incidents with a point that lie within the radius
+  of a camera active on the incident's own date (empty when the period has no incident with a point).
+- **Rate per 1,000 residents** = incidents ÷ population × 1,000 (empty when the population is unknown).
+- **Hot spots (Gi\\*)**: Getis-Ord Gi\\* on incident counts per village, neighbours being the villages sharing a
+  border (and the village itself); |z| ≥ 1.645 / 1.960 / 2.576 marks a hot (z > 0) or cold (z < 0) spot at
+  90 / 95 / 99 % confidence.
 """,
 }
 
@@ -94,6 +110,25 @@ class RecordTables:
     cameras: pd.DataFrame
     _area_idx: dict = field(default_factory=dict)   # (kind, set_id) → (codes, idx per record)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Figures derived from these records once (camera discs, incidents in camera view, month
+    # and week numbers…): see :meth:`derived`.  They live and die with this revision.
+    _derived: dict = field(default_factory=dict)
+    _derived_lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def inc_has_point(self) -> np.ndarray:
+        return self.derived("has_point", lambda: np.isfinite(self.inc_lon) & np.isfinite(self.inc_lat))
+
+    def derived(self, key, build):
+        """``build()`` computed once per revision and kept under ``key``."""
+        v = self._derived.get(key)
+        if v is None:
+            with self._derived_lock:
+                v = self._derived.get(key)
+                if v is None:
+                    v = build()
+                    self._derived[key] = v
+        return v
 
     def incident_areas(self, db, set_id: int) -> tuple[np.ndarray, np.ndarray]:
         """(codes of the set, index into codes for each incident, -1 when none)."""
@@ -168,37 +203,65 @@ def active_mask(start: np.ndarray, stop: np.ndarray, day: int) -> np.ndarray:
 
 
 def category_mask(t: RecordTables, categories) -> np.ndarray:
+    """Incidents of the given category codes (none given: all)."""
     if not categories:
         return np.ones(len(t.inc_cat), dtype=bool)
-    idx = [vocab.CATEGORIES.codes.index(c) for c in categories if c in vocab.CATEGORIES]
-    return np.isin(t.inc_cat, idx)
+    lut = np.zeros(len(vocab.CATEGORIES), dtype=bool)
+    lut[[vocab.CATEGORIES.codes.index(c) for c in categories if c in vocab.CATEGORIES]] = True
+    return lut[t.inc_cat]
 
 
-def incident_counts(db, set_id: int, period: Period, categories=None) -> pd.Series:
+def incident_counts(db, set_id: int, period: Period, categories=None, *, _mask=None) -> pd.Series:
     """Incidents per area code of the set in the period (every area, zeros included)."""
     t = record_tables(db)
     codes, idx = t.incident_areas(db, set_id)
-    m = (category_mask(t, categories) & (idx >= 0)
-         & (t.inc_day >= day_number(period.start)) & (t.inc_day <= day_number(period.end)))
+    base = (category_mask(t, categories) & (idx >= 0)) if _mask is None else _mask
+    m = base & (t.inc_day >= day_number(period.start)) & (t.inc_day <= day_number(period.end))
     return pd.Series(np.bincount(idx[m], minlength=len(codes)), index=codes, dtype="int64")
 
 
-def _village_parents(db, set_id: int) -> pd.Series:
-    """For each village of the village set below (or mapped onto) ``set_id``: its area code."""
+def set_table(db, set_id: int) -> pd.DataFrame:
+    """:func:`geo.areas.area_table`, read once per data revision (do not modify it)."""
+    t = record_tables(db)
+    return t.derived(("area_table", int(set_id)), lambda: areas.area_table(db, int(set_id)))
+
+
+def village_set_for(db, set_id: int):
+    """The village set whose villages count toward the areas of ``set_id``: the set itself
+    (village level), its child village set, else the current village set (via the crosswalk)."""
     s = areas.get_set(db, set_id)
     if s.level == "village":
-        codes = areas.area_table(db, set_id)["code"]
-        return pd.Series(codes.to_numpy(), index=codes.to_numpy())
+        return s
     kid = areas.child_set(db, set_id)
     if kid is not None and kid.level == "village":
-        tab = areas.area_table(db, kid.id)
-        return pd.Series(tab["parent_code"].to_numpy(), index=tab["code"].to_numpy())
-    vset = areas.current_set(db, "village")
+        return kid
+    return areas.current_set(db, "village")
+
+
+def village_parents(db, set_id: int) -> pd.Series:
+    """For each village of :func:`village_set_for` ``set_id``: the code of the area of
+    ``set_id`` it counts toward (itself at village level).  Kept per data revision."""
+    t = record_tables(db)
+    return t.derived(("village_parents", int(set_id)), lambda: _village_parents_of(db, int(set_id)))
+
+
+def _village_parents_of(db, set_id: int) -> pd.Series:
+    s = areas.get_set(db, set_id)
+    vset = village_set_for(db, set_id)
     if vset is None:
         return pd.Series(dtype=object)
+    if vset.id == s.id:
+        codes = areas.area_table(db, set_id)["code"]
+        return pd.Series(codes.to_numpy(), index=codes.to_numpy())
+    if vset.parent_set_id == s.id:
+        tab = areas.area_table(db, vset.id)
+        return pd.Series(tab["parent_code"].to_numpy(), index=tab["code"].to_numpy())
     from . import assign
     cw = assign.crosswalk_map(db, vset.id, set_id)
     return pd.Series(cw, dtype=object)
+
+
+_village_parents = village_parents   # former name
 
 
 def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, categories=None,
@@ -209,12 +272,13 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
     code of this set or of a set above it).
     """
     set_id = int(set_id)
-    tab = areas.area_table(db, set_id)
     t = record_tables(db)
-    cur = incident_counts(db, set_id, period, categories)
-    prev = incident_counts(db, set_id, period.previous(), categories)
-    last = incident_counts(db, set_id, period.last_year(), categories)
-    df = pd.DataFrame({"code": tab["code"], "name": tab["name"]})
+    tab = set_table(db, set_id)
+    base = category_mask(t, categories) & (t.incident_areas(db, set_id)[1] >= 0)
+    cur = incident_counts(db, set_id, period, _mask=base)
+    prev = incident_counts(db, set_id, period.previous(), _mask=base)
+    last = incident_counts(db, set_id, period.last_year(), _mask=base)
+    df = pd.DataFrame({"code": tab["code"].to_numpy(), "name": tab["name"].to_numpy()})
     df["incidents"] = cur.reindex(df["code"]).to_numpy()
     df["incidents_prev"] = prev.reindex(df["code"]).to_numpy()
     df["incidents_last_year"] = last.reindex(df["code"]).to_numpy()
@@ -235,7 +299,7 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
     df["groups_active"] = np.bincount(gi[gi >= 0], minlength=len(gcodes))[
         pd.Index(gcodes).get_indexer(df["code"])]
 
-    parents = _village_parents(db, set_id)
+    parents = village_parents(db, set_id)
     villages = parents.value_counts()
     covered_villages = set(active["village_code"].dropna())
     cov = parents[parents.index.isin(covered_villages)].value_counts()
@@ -250,9 +314,10 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
     ci = cidx[cmask]
     df["cameras_active"] = np.bincount(ci[ci >= 0], minlength=len(ccodes))[
         pd.Index(ccodes).get_indexer(df["code"])]
-    # Computed by the analytics issue (union of camera discs); null until then.
-    df["camera_area_pct"] = np.nan
-    df["incidents_in_camera_view_pct"] = np.nan
+    from . import coverage
+    df["camera_area_pct"] = coverage.camera_area_pct(db, set_id, period.end).reindex(df["code"]).round(2).to_numpy()
+    df["incidents_in_camera_view_pct"] = (
+        coverage.in_view_pct(db, set_id, period, categories).reindex(df["code"]).round(1).to_numpy())
 
     if area:
         df = df[df["code"].isin(codes_within(db, set_id, area))]

@@ -104,3 +104,54 @@ def test_format_number_is_vietnamese():
     assert stats.format_number(1234567) == "1.234.567"
     assert stats.format_number(12.345, 1) == "12,3"
     assert stats.format_number(float("nan")) == "–"
+
+
+# --- map metrics (geo.metrics) ------------------------------------------------------
+
+def test_metric_values(tiny):
+    from geo import metrics
+    df = stats.area_stats(tiny["db"], tiny["communes"], MARCH)
+    assert metrics.metric_values(df, "incidents") == {"C00": 2.0, "C01": 0.0, "C10": 1.0, "C11": 2.0}
+    assert metrics.metric_values(df, "change_pct") == {"C00": 100.0, "C01": None, "C10": None, "C11": None}
+    assert metrics.metric_values(df, "z")["C10"] == 2.0
+    assert metrics.metric_values(df, "coverage_pct") == {"C00": 50.0, "C01": 50.0, "C10": 50.0, "C11": 0.0}
+    cam = metrics.metric_values(df, "camera_area_pct")
+    assert cam["C00"] > 0 and cam["C01"] == 0.0
+    with pytest.raises(ValueError):
+        metrics.metric_values(df, "colour")
+    assert set(metrics.METRICS) >= {"incidents", "rate_per_1000", "change_pct", "z", "coverage_pct",
+                                    "camera_area_pct"}
+    assert metrics.METRICS["z"].diverging and not metrics.METRICS["incidents"].diverging
+    assert metrics.label_key("rate_per_1000") == "rate_per_1000"
+
+
+def test_rate_per_1000(tiny):
+    """Villages have 1,000 residents each; communes have none of their own: the sum of their villages."""
+    from geo import metrics
+    db = tiny["db"]
+    pop = metrics.area_population(db, tiny["communes"])
+    assert pop.to_dict() == {"C00": 2000.0, "C01": 2000.0, "C10": 2000.0, "C11": 2000.0}
+    df = stats.area_stats(db, tiny["communes"], MARCH)
+    assert metrics.metric_values(df, "rate_per_1000", population=pop) == \
+        {"C00": 1.0, "C01": 0.0, "C10": 0.5, "C11": 1.0}
+    # unknown or zero population: no data
+    got = metrics.metric_values(df, "rate_per_1000", population={"C00": 4000, "C01": 0})
+    assert got == {"C00": 0.5, "C01": None, "C10": None, "C11": None}
+    assert set(metrics.metric_values(df, "rate_per_1000").values()) == {None}
+    v = stats.area_stats(db, tiny["villages"], MARCH)
+    assert metrics.metric_values(v, "rate_per_1000", population=metrics.area_population(db, tiny["villages"]))["C00V0"] == 1.0
+    # the pre-reform communes: villages through the crosswalk (one village per old commune)
+    assert metrics.area_population(db, tiny["old"]).to_dict()["OC00V0"] == 1000.0
+
+
+def test_warm_area_stats_reads_no_sql(tiny):
+    """Once loaded, a filter change is computed from memory: no query but the revision check."""
+    db = tiny["db"]
+    stats.area_stats(db, tiny["communes"], MARCH)
+    seen = []
+    db.conn.set_trace_callback(seen.append)
+    try:
+        stats.area_stats(db, tiny["communes"], MARCH, categories=["hinh_su"], model_types=["khac"])
+    finally:
+        db.conn.set_trace_callback(None)
+    assert all("data_revision" in s or "PRAGMA database_list" in s for s in seen), seen
