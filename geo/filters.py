@@ -13,6 +13,8 @@ from . import areas, periods, vocab
 from .periods import Period
 
 LAYERS = ("groups", "cameras", "heat")
+SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
+DEFAULT_METRIC = "incidents"
 LEVELS = ("commune", "village")
 DEFAULT_PRESET = "last_28"
 
@@ -28,6 +30,8 @@ class Filters:
     categories: tuple[str, ...] = ()     # empty = all
     model_types: tuple[str, ...] = ()    # empty = all
     layers: tuple[str, ...] = ()
+    metric: str = DEFAULT_METRIC
+    scheme: str = "quantiles"
     lang: str = "vi"
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -52,6 +56,10 @@ class Filters:
             q["mt"] = ",".join(self.model_types)
         if self.layers:
             q["layers"] = ",".join(self.layers)
+        if self.metric != DEFAULT_METRIC:
+            q["metric"] = self.metric
+        if self.scheme != "quantiles":
+            q["scheme"] = self.scheme
         if self.lang != "vi":
             q["lang"] = self.lang
         return q
@@ -111,14 +119,23 @@ def from_query(query: dict, db, today: dt.date | None = None) -> Filters:
     mts = [m for m in _split(query.get("mt")) if m in vocab.MODEL_TYPES]
     layers = [x for x in _split(query.get("layers")) if x in LAYERS]
     lang = get("lang") if get("lang") in ("vi", "en") else "vi"
+    from .metrics import METRICS
+    metric = get("metric") or DEFAULT_METRIC
+    if metric not in METRICS:
+        warn.append(f"metric={metric}")
+        metric = DEFAULT_METRIC
+    scheme = get("scheme") or "quantiles"
+    if scheme not in SCHEMES:
+        warn.append(f"scheme={scheme}")
+        scheme = "quantiles"
 
     area = get("area") or None
     if area and set_id is not None and area not in area_choices(db, set_id):
         warn.append(f"area={area}")
         area = None
     return Filters(level=level, set_id=set_id, area=area, preset=preset, start=start, end=end,
-                   categories=tuple(cats), model_types=tuple(mts), layers=tuple(layers), lang=lang,
-                   warnings=tuple(warn))
+                   categories=tuple(cats), model_types=tuple(mts), layers=tuple(layers), metric=metric,
+                   scheme=scheme, lang=lang, warnings=tuple(warn))
 
 
 def area_choices(db, set_id: int) -> dict[str, str]:

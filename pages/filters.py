@@ -38,6 +38,8 @@ def _init_from_url(db) -> None:
     ss.f_cat = list(f.categories)
     ss.f_mt = list(f.model_types)
     ss.f_layers = list(f.layers)
+    ss.f_metric = f.metric
+    ss.f_scheme = f.scheme
     ss.lang = f.lang
     ss._filters_from_url = True
 
@@ -47,7 +49,7 @@ def _set_label(s: areas.BoundarySet) -> str:
     return f"{s.name} ({span})"
 
 
-def sidebar(db, *, layers: bool = True) -> Filters:
+def sidebar(db, *, layers: bool = True, metric: bool = False) -> Filters:
     """Draw the filters in the sidebar and return the validated state."""
     _init_from_url(db)
     ss = st.session_state
@@ -112,12 +114,20 @@ def sidebar(db, *, layers: bool = True) -> Filters:
                               format_func=lambda c: vocab.CATEGORIES.label(c, L), placeholder=t("all"))
         mts = st.multiselect(t("model_types"), vocab.MODEL_TYPES.codes, key="f_mt",
                              format_func=lambda c: vocab.MODEL_TYPES.label(c, L), placeholder=t("all"))
+        chosen_metric, chosen_scheme = ss.get("f_metric", filters.DEFAULT_METRIC), ss.get("f_scheme", "quantiles")
+        if metric:
+            from geo.metrics import METRICS
+            chosen_metric = st.selectbox(t("metric"), list(METRICS), key="f_metric",
+                                         format_func=lambda m: t(METRICS[m].label_key))
+            chosen_scheme = st.selectbox(t("scheme"), filters.SCHEMES, key="f_scheme",
+                                         format_func=lambda x: t(f"scheme_{x}"))
         chosen_layers: list[str] = []
         if layers:
             chosen_layers = st.pills(t("layers"), list(filters.LAYERS), selection_mode="multi",
                                      key="f_layers", format_func=lambda x: t(f"layer_{x}")) or []
 
     f = Filters(level=level, set_id=set_id, area=village or commune or None, preset=preset, start=start, end=end,
-                categories=tuple(cats), model_types=tuple(mts), layers=tuple(chosen_layers), lang=L)
+                categories=tuple(cats), model_types=tuple(mts), layers=tuple(chosen_layers),
+                metric=chosen_metric, scheme=chosen_scheme, lang=L)
     st.query_params.from_dict(f.to_query())
     return f

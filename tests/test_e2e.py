@@ -70,3 +70,18 @@ def test_village_level_with_layers_from_a_shared_link(app_url):
         assert frame.evaluate("document.querySelectorAll('canvas.leaflet-heatmap-layer').length") == 1
         assert frame.evaluate("document.querySelectorAll('.leaflet-marker-icon').length") > 0
         assert blocked == [], f"requests to other hosts were attempted: {blocked}"
+
+
+def test_clicking_an_area_opens_its_profile(app_url):
+    url, _ = app_url
+    with browser_page() as (page, blocked):
+        page.goto(url + "/?period=ytd")
+        frame = map_frame(page)
+        # click the middle of the first commune's shape
+        box = frame.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(3).bounding_box()
+        iframe_box = page.locator("iframe[title*='st_folium']").first.bounding_box()
+        assert box and iframe_box
+        frame.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(3).click(force=True)
+        page.get_by_text("Hồ sơ địa bàn").first.wait_for(timeout=30000)
+        assert page.get_by_text("Xu hướng").first.is_visible()
+        assert blocked == []

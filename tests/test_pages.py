@@ -22,7 +22,7 @@ def test_map_page_shows_the_period_figures(app):
     app.query_params.update({"period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
     app.run()
     assert not app.exception
-    assert "Số vụ việc theo xã/phường, 01/03/2026 – 31/03/2026" in texts(app)
+    assert "Vụ việc theo xã/phường, 01/03/2026 – 31/03/2026" in texts(app)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Tổng số vụ việc"] == "5"          # C00 2 + C10 1 + C11 2 (see test_stats)
     assert metrics["Cùng kỳ năm trước"] == "2"
@@ -48,6 +48,16 @@ def test_changing_a_filter_updates_the_figures(app):
     app.multiselect(key="f_cat").set_value(["khac"]).run()
     assert not app.exception
     assert {m.label: m.value for m in app.metric}["Tổng số vụ việc"] == "1"
+
+
+def test_metric_and_classification_from_the_url(app):
+    app.query_params.update({"metric": "coverage_pct", "scheme": "equal_interval", "period": "custom",
+                             "from": "2026-03-01", "to": "2026-03-31"})
+    app.run()
+    assert not app.exception
+    assert "Tỷ lệ phủ (%) theo xã/phường" in texts(app)
+    assert app.selectbox(key="f_metric").value == "coverage_pct"
+    assert app.selectbox(key="f_scheme").value == "equal_interval"
 
 
 def test_english_switch(app):
