@@ -67,7 +67,18 @@ def section_records():
     return bench_records.bench_rows()
 
 
-SECTIONS = {"demo": section_demo, "maps": section_maps, "records": section_records}
+def section_stats():
+    import bench_stats
+    return bench_stats.bench_rows()
+
+
+def section_boundaries():
+    import bench_boundaries
+    return bench_boundaries.bench_rows()
+
+
+SECTIONS = {"demo": section_demo, "maps": section_maps, "boundaries": section_boundaries,
+            "records": section_records, "stats": section_stats}
 
 
 def main(argv):

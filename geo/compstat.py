@@ -52,6 +52,7 @@ def from_stats(df: pd.DataFrame) -> pd.DataFrame:
     return out[list(COLUMNS)].reset_index(drop=True)
 
 
+@stats.consistent
 def compstat(db, set_id: int, period: Period, *, categories=None, model_types=None,
              area: str | None = None, sort: str = "z", descending: bool = True) -> pd.DataFrame:
     """One row per area: current, previous, same period last year, changes, %, z, marks."""

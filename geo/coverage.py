@@ -233,6 +233,7 @@ def camera_area_m2(db, set_id: int, day) -> pd.Series:
     return pd.Series(out, index=sc.codes, dtype="float64")
 
 
+@stats.consistent
 def camera_area_pct(db, set_id: int, day) -> pd.Series:
     """Share (%) of each area's surface within reach of a camera active on ``day``
     (null for an area of no surface).  Unrounded; :func:`geo.stats.area_stats` rounds."""
@@ -313,6 +314,7 @@ def in_view_counts(db, set_id: int, period: Period, categories=None) -> pd.DataF
                          "in_view": np.bincount(idx[seen], minlength=len(codes))}, index=codes)
 
 
+@stats.consistent
 def in_view_pct(db, set_id: int, period: Period, categories=None) -> pd.Series:
     """``incidents_in_camera_view_pct`` per area (null where the period has no incident
     with a point in the area).  Unrounded."""
@@ -324,6 +326,7 @@ def in_view_pct(db, set_id: int, period: Period, categories=None) -> pd.Series:
 
 # --- villages with no programme, model-type mix -----------------------------------
 
+@stats.consistent
 def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame:
     """Villages with no active group of ANY model type on ``day`` ("vùng trắng").
 
@@ -351,6 +354,7 @@ def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame
     return vt.sort_values(["area_code", "code"], na_position="last")[cols].reset_index(drop=True)
 
 
+@stats.consistent
 def model_mix(db, set_id: int, day, *, area: str | None = None, measure: str = "groups") -> pd.DataFrame:
     """Per area of ``set_id``: active groups on ``day`` of each model type.
 

@@ -115,6 +115,7 @@ def confidence(z) -> np.ndarray:
     return out
 
 
+@stats.consistent
 def hot_spots(db, set_id: int, period: Period, *, categories=None, area: str | None = None) -> pd.DataFrame:
     """Gi* hot and cold spots of the period's incident counts per area of ``set_id``.
 

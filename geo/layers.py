@@ -21,6 +21,7 @@ def _in_areas(db, t, kind, set_id, ids, codes_wanted):
     return (idx >= 0) & ok_codes[np.clip(idx, 0, None)]
 
 
+@stats.consistent
 def group_points(db, set_id: int, day, model_types=None, area_codes=None) -> pd.DataFrame:
     """Groups active on ``day`` at their village (spread a little so several in one
     village stay visible): lon, lat, id, name, model_type, members, village_code."""
@@ -45,6 +46,7 @@ def group_points(db, set_id: int, day, model_types=None, area_codes=None) -> pd.
     return sel[["id", "name", "model_type", "members", "village_code", "lon", "lat"]].reset_index(drop=True)
 
 
+@stats.consistent
 def camera_points(db, set_id: int, day, area_codes=None) -> pd.DataFrame:
     """Cameras active on ``day``: id, lon, lat, radius_m, connected_to_police, owner."""
     t = stats.record_tables(db)
@@ -55,6 +57,7 @@ def camera_points(db, set_id: int, day, area_codes=None) -> pd.DataFrame:
     return c.loc[m, ["id", "lon", "lat", "radius_m", "connected_to_police", "owner"]].reset_index(drop=True)
 
 
+@stats.consistent
 def incident_points(db, set_id: int, period: Period, categories=None, area_codes=None) -> pd.DataFrame:
     """Incidents of the period that have a point: lon, lat, category index."""
     t = stats.record_tables(db)

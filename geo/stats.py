@@ -24,7 +24,9 @@ revision, so any filter is a few vectorised passes (no SQL per rerun).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import threading
 from dataclasses import dataclass, field
 
@@ -159,10 +161,44 @@ def _db_file(db: sqlite_utils.Database) -> str:
     return db.conn.execute("PRAGMA database_list").fetchone()[2]
 
 
+_pinned = threading.local()
+
+
+@contextlib.contextmanager
+def snapshot(db: sqlite_utils.Database):
+    """Inside this block every :func:`record_tables` call of this thread on this
+    database returns the same tables, even if a write lands meanwhile: one
+    figure is never computed from two data revisions."""
+    pins = getattr(_pinned, "tables", None)
+    if pins is None:
+        pins = _pinned.tables = {}
+    key = _db_file(db)
+    if key in pins:  # nested: keep the outer snapshot
+        yield pins[key]
+        return
+    pins[key] = record_tables(db)
+    try:
+        yield pins[key]
+    finally:
+        del pins[key]
+
+
+def consistent(fn):
+    """Decorator: run ``fn(db, ...)`` on one snapshot of the records."""
+    @functools.wraps(fn)
+    def wrapper(db, *args, **kwargs):
+        with snapshot(db):
+            return fn(db, *args, **kwargs)
+    return wrapper
+
+
 def record_tables(db: sqlite_utils.Database) -> RecordTables:
     """The in-memory records for the database's current revision (loaded once)."""
-    rev = store.revision(db)
     key = _db_file(db)
+    pinned = getattr(_pinned, "tables", None)
+    if pinned and key in pinned:
+        return pinned[key]
+    rev = store.revision(db)
     with _tables_lock:
         t = _tables.get(key)
         if t is not None and t.revision == rev:
@@ -264,6 +300,7 @@ def _village_parents_of(db, set_id: int) -> pd.Series:
 _village_parents = village_parents   # former name
 
 
+@consistent
 def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, categories=None,
                model_types=None, area: str | None = None) -> pd.DataFrame:
     """One row per area of ``set_id`` with every figure of :data:`STAT_FIELDS`.

@@ -90,6 +90,7 @@ def _resolve(db, set_id: int, areas_wanted) -> list[tuple[str, np.ndarray]]:
     return out
 
 
+@stats.consistent
 def incident_series(db, set_id: int, start, end, *, freq: str = "month", categories=None,
                     areas=None, by: str | None = "category") -> pd.DataFrame:
     """Incidents per month or week in [start, end] on boundary set ``set_id``.
@@ -166,6 +167,7 @@ def _active_counts(start_days, stop_days, days: np.ndarray, keys=None, k: int = 
     return np.bincount(r * k + keys[c], minlength=len(days) * k).reshape(len(days), k)
 
 
+@stats.consistent
 def programme_series(db, set_id: int, start, end, *, freq: str = "month", model_types=None,
                      areas=None, by: str | None = None) -> pd.DataFrame:
     """Groups and cameras active, and villages covered, at the end of each month/week.

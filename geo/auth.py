@@ -1,0 +1,213 @@
+"""Users, roles and area scope: who may see and change what.
+
+Every read of records and every write in ``geo`` takes the acting
+:class:`User`; this module is the one place that says what that user may do.
+Hiding widgets is not security: the library refuses, whatever the caller.
+
+Roles
+- ``admin``: everything, including users and boundary commits for the province;
+- ``officer`` with an area (a commune code): reads and writes records and
+  uploads village boundaries, only inside that area;
+- ``viewer`` (leadership): every aggregate figure and map; never incident
+  descriptions, and incident points only as aggregates (heat), never exact.
+
+Passwords are hashed with Argon2id (``argon2-cffi``); they are never stored or
+logged in clear.  Repeated failed logins lock the account for a while.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+
+import sqlite_utils
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from . import audit, store
+
+ROLES = ("admin", "officer", "viewer")
+MIN_PASSWORD = 8
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+
+_hasher = PasswordHasher()
+
+
+def idle_timeout_minutes() -> int:
+    """Minutes of inactivity before a session is logged out (``ANTT_IDLE_MINUTES``, default 30)."""
+    try:
+        return max(1, int(os.environ.get("ANTT_IDLE_MINUTES", "30")))
+    except ValueError:
+        return 30
+
+
+class AuthError(Exception):
+    """A login or account request that is refused; the message is for the user (Vietnamese)."""
+
+
+class PermissionDenied(Exception):
+    """The acting user may not do this; the message is for the user (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    area_code: str | None = None
+    id: int | None = None
+    disabled: bool = False
+    must_change_password: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def sees_points(self) -> bool:
+        """May receive exact incident points and descriptions."""
+        return self.role in ("admin", "officer")
+
+
+# The CLI without --user acts as the local administrator (it has the database file anyway).
+SYSTEM = User(username="system", role="admin")
+
+_COLS = "id, username, role, area_code, disabled, must_change_password"
+
+
+def _user(row) -> User:
+    uid, name, role, area, disabled, must = row
+    return User(username=name, role=role, area_code=area, id=uid, disabled=bool(disabled),
+                must_change_password=bool(must))
+
+
+def get_user(db: sqlite_utils.Database, username: str) -> User | None:
+    row = db.conn.execute(f"SELECT {_COLS} FROM users WHERE username = ?", (username,)).fetchone()
+    return _user(row) if row else None
+
+
+def list_users(db: sqlite_utils.Database) -> list[User]:
+    return [_user(r) for r in db.conn.execute(f"SELECT {_COLS} FROM users ORDER BY username")]
+
+
+def require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Chỉ quản trị viên được thực hiện thao tác này.")
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise AuthError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+
+
+def _check_area(db, area_code: str | None) -> None:
+    if not area_code:
+        raise AuthError("Cán bộ (officer) phải được gán một địa bàn (--area MÃ_XÃ).")
+    if db.conn.execute("SELECT 1 FROM areas WHERE code = ? AND level IN ('commune', 'village')",
+                       (area_code,)).fetchone() is None:
+        raise AuthError(f"Không có địa bàn mã {area_code}.")
+
+
+def create_user(db: sqlite_utils.Database, username: str, password: str, role: str, area_code: str | None = None,
+                *, actor: User = SYSTEM, must_change_password: bool = False) -> User:
+    """Add a user (admin only); the password is stored as an Argon2id hash."""
+    require_admin(actor)
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AuthError("Tên đăng nhập 2–32 ký tự: chữ thường không dấu, số, '.', '_', '-'.")
+    if role not in ROLES:
+        raise AuthError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
+    if role == "officer":
+        _check_area(db, area_code)
+    elif role == "admin":
+        area_code = None
+    _check_password(password)
+    if get_user(db, username):
+        raise AuthError(f"Tên đăng nhập {username} đã có.")
+    with store.transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO users (username, password_hash, role, area_code, must_change_password, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (username, _hasher.hash(password), role, area_code, int(must_change_password), store.now_iso()))
+        audit.log(conn, user=actor.username, action="user.create", target_kind="user", target_id=username,
+                  after={"role": role, "area_code": area_code, "must_change_password": must_change_password})
+    return get_user(db, username)
+
+
+def authenticate(db: sqlite_utils.Database, username: str, password: str, *, now: dt.datetime | None = None) -> User:
+    """The user for these credentials, or :class:`AuthError` (one message for every
+    wrong name/password, so names cannot be probed)."""
+    now = now or dt.datetime.now().astimezone()
+    username = (username or "").strip().lower()
+    row = db.conn.execute("SELECT id, password_hash, disabled, failed_logins, locked_until FROM users "
+                          "WHERE username = ?", (username,)).fetchone()
+    wrong = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
+    if row is None:
+        _hasher.hash("x" * MIN_PASSWORD)  # spend the same time as a real check
+        raise wrong
+    uid, pw_hash, disabled, failed, locked_until = row
+    if locked_until and dt.datetime.fromisoformat(locked_until) > now:
+        raise AuthError("Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau "
+                        f"{dt.datetime.fromisoformat(locked_until):%H:%M}.")
+    try:
+        _hasher.verify(pw_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        failed += 1
+        lock = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
+            if failed >= MAX_FAILED_LOGINS else None
+        with store.transaction(db) as conn:
+            conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                         (0 if lock else failed, lock, uid))
+            audit.log(conn, user=username, action="login.failed", target_kind="user", target_id=username,
+                      detail="locked" if lock else None)
+        raise wrong from None
+    if disabled:
+        raise AuthError("Tài khoản đã bị vô hiệu hóa.")
+    with store.transaction(db) as conn:
+        new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(pw_hash) else pw_hash
+        conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, "
+                     "password_hash = ? WHERE id = ?", (now.isoformat(timespec="seconds"), new_hash, uid))
+    return get_user(db, username)
+
+
+def change_password(db: sqlite_utils.Database, username: str, new_password: str, *, actor: User,
+                    old_password: str | None = None) -> None:
+    """A user changes their own password (giving the old one); an admin sets anyone's."""
+    username = (username or "").strip().lower()
+    if actor.username != username:
+        require_admin(actor)  # before looking the name up: a non-admin learns nothing
+    if get_user(db, username) is None:
+        raise AuthError(f"Không có người dùng {username}.")
+    if actor.username == username and (not actor.is_admin or old_password is not None):
+        authenticate(db, username, old_password or "")
+    _check_password(new_password)
+    with store.transaction(db) as conn:
+        conn.execute("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE username = ?",
+                     (_hasher.hash(new_password), username))
+        audit.log(conn, user=actor.username, action="user.password", target_kind="user", target_id=username)
+
+
+def set_disabled(db: sqlite_utils.Database, username: str, disabled: bool = True, *, actor: User) -> None:
+    require_admin(actor)
+    username = (username or "").strip().lower()
+    before = get_user(db, username)
+    if before is None:
+        raise AuthError(f"Không có người dùng {username}.")
+    with store.transaction(db) as conn:
+        conn.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username))
+        audit.log(conn, user=actor.username, action="user.disable" if disabled else "user.enable",
+                  target_kind="user", target_id=username, before={"disabled": before.disabled},
+                  after={"disabled": disabled})
+
+
+def area_scope(db: sqlite_utils.Database, user: User, set_id: int) -> set[str] | None:
+    """Codes of ``set_id`` the user may see record-level data of (None: all of them).
+
+    An officer's area is a commune (or village) code; on another boundary set it
+    covers the areas lying mostly inside it."""
+    if user.role != "officer":
+        return None
+    from .stats import codes_within
+    return codes_within(db, set_id, user.area_code)
