@@ -11,7 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-from . import store
+from . import auth, store
 
 
 class CliError(Exception):
@@ -150,9 +150,9 @@ def cmd_import_boundaries(args) -> int:
     the set is stored in one transaction, so the database is unchanged then.
     """
     from .boundaries import BoundaryError, prepare
-    from .boundaries import commit as bc
+    from .boundaries import versions as bv
     try:
-        valid_from = bc.parse_date(args.valid_from)
+        valid_from = bv.parse_date(args.valid_from)
     except BoundaryError as e:
         raise CliError(str(e)) from None
     path = store.db_path(args.db)
@@ -161,11 +161,11 @@ def cmd_import_boundaries(args) -> int:
     parent = None
     if db is not None:
         try:
-            req = bc.check_request(db, args.level, valid_from=valid_from, replaces=args.replaces)
+            req = bv.check_request(db, args.level, valid_from=valid_from, replaces=args.replaces)
         except BoundaryError as e:
             raise CliError(str(e)) from None
         parent_id = req["parent_set_id"]
-        parent = bc.parent_layer(db, parent_id)
+        parent = bv.parent_layer(db, parent_id)
     elif args.replaces is not None:
         raise CliError(f"{path}: chưa có cơ sở dữ liệu nên không có bộ {args.replaces} để thay thế "
                        "(no database)")
@@ -180,19 +180,19 @@ def cmd_import_boundaries(args) -> int:
         first = (str(e).strip().splitlines() or [""])[0][:200]
         raise CliError(f"không đọc được {Path(args.file[0]).name} ({type(e).__name__}: {first})") from None
     if args.dry_run:
-        _print_json(bc.summary(prepared, None))
+        _print_json(bv.summary(prepared, None))
         return 0
     created = db is None
     if db is None:
         db = store.open_db(path)
     try:
-        set_id = bc.commit(db, prepared, level=args.level, name=args.name, valid_from=valid_from,
+        set_id = bv.commit(db, prepared, level=args.level, name=args.name, valid_from=valid_from,
                            replaces=args.replaces, parent_set_id=parent_id, imported_by=args.user)
     except BoundaryError as e:
         if created:
             _remove_db(db, path)
         raise CliError(str(e)) from None
-    _print_json(bc.summary(prepared, set_id))
+    _print_json(bv.summary(prepared, set_id))
     return 0
 
 
@@ -389,6 +389,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, store.StoreError) as e:
+    except (CliError, store.StoreError, auth.AuthError, auth.PermissionDenied) as e:
         print(f"lỗi: {e}", file=sys.stderr)
         return 2

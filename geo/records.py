@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from . import assign, audit, store, vocab
+from . import auth, assign, audit, store, vocab
 
 # --- the data model -----------------------------------------------------------
 
@@ -1073,10 +1073,35 @@ def _big_cache(db, n_rows: int):
         db.conn.execute(f"PRAGMA cache_size = {int(old)}")
 
 
+OUTSIDE_AREA = "Ngoài địa bàn được giao cho tài khoản ({area}): không được nhập hoặc sửa"
+
+
+def _in_scope(db, actor: "auth.User", spec: Kind, frame: pd.DataFrame) -> np.ndarray | None:
+    """Which rows of ``frame`` (typed values) lie in the acting officer's area (None: not limited)."""
+    if actor.role != "officer":
+        return None
+    def col(name):
+        return frame[name].to_numpy(dtype=object) if name in frame.columns else None
+    num = lambda a: None if a is None else pd.to_numeric(pd.Series(a), errors="coerce").to_numpy(dtype=float)  # noqa: E731
+    codes = col("village_code") if spec.name == "groups" else col("area_code")
+    return auth.scope_mask(db, actor, lon=num(col("lon")), lat=num(col("lat")), codes=codes, n=len(frame))
+
+
+def _check_scope(db, actor, spec: Kind, *frames: pd.DataFrame) -> None:
+    """Refuse a single-record write outside the officer's area (old and new location)."""
+    for frame in frames:
+        inside = _in_scope(db, actor, spec, frame)
+        if inside is not None and not inside.all():
+            raise auth.PermissionDenied(OUTSIDE_AREA.format(area=actor.area_code))
+
+
 def import_table(db: sqlite_utils.Database, kind: str, raw: RawTable, *, user: str | None = None,
                  dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
     """Check and store the rows of an already read file (see :func:`import_records`)."""
     spec = kind_spec(kind)
+    actor = auth.resolve(db, user)
+    auth.require_writer(actor)
+    user = actor.username
     cols, ignored = map_columns(spec, raw.headers)
     missing = [spec.field(f).vi for f in spec.field_names if spec.field(f).required and f not in cols]
     if missing:
@@ -1101,6 +1126,22 @@ def import_table(db: sqlite_utils.Database, kind: str, raw: RawTable, *, user: s
                            "message": f"Dòng có nhiều ô hơn số cột của dòng tiêu đề ({len(raw.headers)} cột)"})
         errors.sort(key=lambda e: e["row"])
         bad |= raw.bad_width
+    inside = _in_scope(db, actor, spec, checked.values)
+    if inside is not None:
+        # an officer changes nothing outside their area: neither new locations outside it,
+        # nor records that are stored outside it today
+        ids = checked.values["id"].to_numpy(dtype=object) if "id" in checked.values else None
+        if ids is not None:
+            stored = _existing(db, spec, sorted({str(i) for i in ids if i is not None}))
+            stored_in = _in_scope(db, actor, spec, stored)
+            foreign = set(stored["id"][~stored_in]) if len(stored) else set()
+            inside &= np.array([i not in foreign for i in ids], dtype=bool)
+        loc = "village_code" if spec.name == "groups" else ("lon" if "lon" in cols else "area_code")
+        column = raw.headers[cols[loc]] if loc in cols else ""
+        for r in np.asarray(raw.rows)[~inside & ~bad]:
+            errors.append({"row": int(r), "column": column, "message": OUTSIDE_AREA.format(area=actor.area_code)})
+        errors.sort(key=lambda e: e["row"])
+        bad |= ~inside
     res.errors = errors
     res.rejected = int(bad.sum())
     res.rejected_rows = _rejected_frame(raw, bad, errors)
@@ -1157,20 +1198,38 @@ def import_records(db: sqlite_utils.Database, kind: str, source: str | os.PathLi
 
 # --- single records (forms) -----------------------------------------------------
 
-def get_record(db: sqlite_utils.Database, kind: str, record_id: str) -> dict | None:
-    """The stored record (soft-deleted ones included, with ``deleted_at`` set), or None."""
+def _readable(db, user, spec: Kind) -> "auth.User":
+    actor = auth.resolve(db, user)
+    if spec.name == "incidents":
+        auth.require_points(actor)  # viewers see incidents only as aggregates
+    return actor
+
+
+def get_record(db: sqlite_utils.Database, kind: str, record_id: str, *, user=None) -> dict | None:
+    """The stored record (soft-deleted ones included, with ``deleted_at`` set), or None.
+
+    None too when it lies outside the acting officer's area (as if it did not exist)."""
     spec = kind_spec(kind)
+    actor = _readable(db, user, spec)
     df = _existing(db, spec, [record_id])
-    return None if df.empty else _row_dict(df, 0, df.columns)
+    if df.empty:
+        return None
+    inside = _in_scope(db, actor, spec, df)
+    if inside is not None and not inside[0]:
+        return None
+    return _row_dict(df, 0, df.columns)
 
 
-def list_records(db: sqlite_utils.Database, kind: str, *, include_deleted: bool = False) -> pd.DataFrame:
-    """All records of ``kind`` (stored columns), by id."""
+def list_records(db: sqlite_utils.Database, kind: str, *, include_deleted: bool = False, user=None) -> pd.DataFrame:
+    """All records of ``kind`` the acting user may see (stored columns), by id."""
     spec = kind_spec(kind)
+    actor = _readable(db, user, spec)
     sql = f"SELECT {', '.join(_STORED[spec.name])} FROM {spec.table}"
     if not include_deleted:
         sql += " WHERE deleted_at IS NULL"
-    return pd.read_sql_query(sql + " ORDER BY id", db.conn)
+    df = pd.read_sql_query(sql + " ORDER BY id", db.conn)
+    inside = _in_scope(db, actor, spec, df)
+    return df if inside is None else df[inside].reset_index(drop=True)
 
 
 def _check_one(db, spec: Kind, values: dict, today) -> pd.DataFrame:
@@ -1198,8 +1257,12 @@ def add_record(db: sqlite_utils.Database, kind: str, values: dict, *, user: str 
     unknown = set(values) - set(spec.field_names)
     if unknown:
         raise ValueError(f"trường không có cho {spec.name}: {', '.join(sorted(unknown))}")
+    actor = auth.resolve(db, user)
+    auth.require_writer(actor)
+    user = actor.username
     full = {f.name: values.get(f.name) for f in spec.fields}
     row = _check_one(db, spec, full, today)
+    _check_scope(db, actor, spec, row)
     rid = row["id"].iat[0]
     now = store.now_iso()
     with write_transaction(db) as conn:
@@ -1228,6 +1291,9 @@ def update_record(db: sqlite_utils.Database, kind: str, record_id: str, values: 
     """Change fields of one record from a form; the merged record is checked as a whole.
     Audited as ``update`` with before/after; nothing is written when nothing changes."""
     spec = kind_spec(kind)
+    actor = auth.resolve(db, user)
+    auth.require_writer(actor)
+    user = actor.username
     if "id" in values and str(values["id"]).strip() != str(record_id):
         raise RecordError([{"column": spec.field("id").vi, "message": "Không được đổi mã của bản ghi"}])
     now = store.now_iso()
@@ -1240,6 +1306,7 @@ def update_record(db: sqlite_utils.Database, kind: str, record_id: str, values: 
         merged = {f: before.get(f) for f in spec.field_names}
         merged.update({k: v for k, v in values.items() if k != "id"})
         row = _check_one(db, spec, merged, today)
+        _check_scope(db, actor, spec, pd.DataFrame([before]), row)
         setcols = [f for f in spec.field_names if f != "id"] + (["area_set_id"] if spec.name == "incidents" else [])
         new = {}
         for c in setcols:
@@ -1277,11 +1344,15 @@ def restore_record(db: sqlite_utils.Database, kind: str, record_id: str, *, user
 
 def _set_deleted(db, kind, record_id, deleted: bool, *, user, reason) -> bool:
     spec = kind_spec(kind)
+    actor = auth.resolve(db, user)
+    auth.require_writer(actor)
+    user = actor.username
     now = store.now_iso()
     with write_transaction(db) as conn:
         before = get_record(db, spec.name, record_id)
         if before is None:
             raise KeyError(f"không có {spec.vi.lower()} mã '{record_id}'")
+        _check_scope(db, actor, spec, pd.DataFrame([before]))
         if bool(before.get("deleted_at")) == deleted:
             return False
         conn.execute(f"UPDATE {spec.table} SET deleted_at = ?, updated_at = ? WHERE id = ?",

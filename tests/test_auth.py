@@ -91,3 +91,71 @@ def test_user_writes_are_audited(db):
     auth.set_disabled(db, "minh", actor=auth.SYSTEM)
     actions = [r[0] for r in db.conn.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions[-2:] == ["user.create", "user.disable"]
+
+
+# --- records are scoped by role and area -------------------------------------------------------
+
+CSV = ("id,occurred_on,category,lon,lat,area_code\n"
+       "n1,2026-03-02,hinh_su,106.02,21.02,\n"     # in C00
+       "n2,2026-03-02,hinh_su,106.12,21.02,\n"     # in C10
+       "n3,2026-03-02,ma_tuy,,,C00V1\n"            # code inside C00
+       "n4,2026-03-02,ma_tuy,,,C11\n")             # code of another commune
+
+
+def test_officer_imports_only_inside_the_area(tiny):
+    from geo import records
+    db = tiny["db"]
+    auth.create_user(db, "xa00", "correct-horse", "officer", "C00")
+    r = records.import_records(db, "incidents", CSV.encode(), user="xa00", file_name="x.csv",
+                               today=dt.date(2026, 11, 20))
+    assert r.inserted == 2 and r.rejected == 2
+    assert sorted(e["row"] for e in r.errors) == [3, 5]
+    assert all("Ngoài địa bàn" in e["message"] for e in r.errors)
+    assert db.conn.execute("SELECT group_concat(id) FROM incidents WHERE id LIKE 'n%' ORDER BY id").fetchone()[0] \
+        in ("n1,n3", "n3,n1")
+
+
+def test_officer_cannot_read_or_change_another_commune(tiny):
+    from geo import records
+    db = tiny["db"]
+    auth.create_user(db, "xa00", "correct-horse", "officer", "C00")
+    assert records.get_record(db, "incidents", "i3", user="xa00") is None        # i3 lies in C10
+    assert records.get_record(db, "incidents", "i1", user="xa00")["id"] == "i1"
+    seen = set(records.list_records(db, "incidents", user="xa00")["id"])
+    assert seen == {"i1", "i2", "i4"}
+    with pytest.raises(auth.PermissionDenied):
+        records.update_record(db, "incidents", "i3", {"description": "x"}, user="xa00")
+    with pytest.raises(auth.PermissionDenied):   # moving its own record out of the area
+        records.update_record(db, "incidents", "i1", {"lon": 106.12}, user="xa00")
+    with pytest.raises(auth.PermissionDenied):
+        records.delete_record(db, "incidents", "i3", user="xa00")
+    with pytest.raises(auth.PermissionDenied):
+        records.add_record(db, "cameras", {"id": "k9", "lon": 106.12, "lat": 21.12,
+                                           "installed_on": "2026-01-01"}, user="xa00")
+    records.add_record(db, "cameras", {"id": "k9", "lon": 106.02, "lat": 21.02,
+                                       "installed_on": "2026-01-01"}, user="xa00")
+    assert db.conn.execute("SELECT username FROM audit_log WHERE target_id = 'k9'").fetchone()[0] == "xa00"
+
+
+def test_viewer_never_gets_incident_records_and_cannot_write(tiny):
+    from geo import records
+    db = tiny["db"]
+    auth.create_user(db, "lanh_dao", "correct-horse", "viewer")
+    with pytest.raises(auth.PermissionDenied):
+        records.list_records(db, "incidents", user="lanh_dao")
+    with pytest.raises(auth.PermissionDenied):
+        records.get_record(db, "incidents", "i1", user="lanh_dao")
+    with pytest.raises(auth.PermissionDenied):
+        records.import_records(db, "incidents", CSV.encode(), user="lanh_dao", file_name="x.csv")
+    assert len(records.list_records(db, "groups", user="lanh_dao")) == 5   # programmes are not sensitive
+
+
+def test_unknown_or_disabled_acting_user_is_refused(tiny):
+    from geo import records
+    db = tiny["db"]
+    with pytest.raises(auth.PermissionDenied):
+        records.list_records(db, "groups", user="nobody")
+    auth.create_user(db, "cu", "correct-horse", "admin")
+    auth.set_disabled(db, "cu", actor=auth.SYSTEM)
+    with pytest.raises(auth.PermissionDenied):
+        records.add_record(db, "cameras", {"id": "k8", "lon": 106.02, "lat": 21.02}, user="cu")

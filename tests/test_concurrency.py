@@ -131,7 +131,10 @@ def test_two_sessions_in_one_process(tmp_path):
     path = tmp_path / "shared.db"
     tiny = make_tiny(path)
     tiny["db"].conn.close()
-    files = [write_csv(tmp_path / f"{p}.csv", p, n=4000, seed=k) for k, p in enumerate("xy")]
+    files = [write_csv(tmp_path / f"{p}.csv", p, n=4000, seed=k) for k, p in enumerate(("xa", "yb"))]
+    from geo import auth
+    for f in files:
+        auth.create_user(store.open_db(path), f.stem, "mat-khau-thu", "admin")
     results, errors = [], []
     go = threading.Barrier(2)
 

@@ -23,6 +23,14 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
     return text.encode(encoding)
 
 
+def admins(db, *names):
+    """Accounts for the names a test acts as (writes need a known user)."""
+    from geo import auth
+    for n in names:
+        if auth.get_user(db, n) is None:
+            auth.create_user(db, n, "mat-khau-thu", "admin")
+
+
 def imp(db, kind, data, **kw):
     kw.setdefault("today", TODAY)
     kw.setdefault("file_name", "test.csv")
@@ -300,6 +308,7 @@ def test_missing_file(tiny, tmp_path):
 
 def test_same_file_twice_changes_nothing(tiny):
     db = tiny["db"]
+    admins(db, 'can_bo_a')
     r1 = imp(db, "incidents", csv_bytes(INCIDENTS), user="can_bo_a")
     assert (r1.inserted, r1.updated, r1.unchanged) == (3, 0, 0)
     before, rev = dump(db), store.revision(db)
@@ -315,6 +324,7 @@ def test_same_file_twice_changes_nothing(tiny):
 
 def test_changed_row_updates_and_is_audited(tiny):
     db = tiny["db"]
+    admins(db, 'can_bo_b')
     imp(db, "incidents", csv_bytes(INCIDENTS))
     changed = INCIDENTS.replace("n2,2026-03-06,ma_tuy,106.12,21.12,,", "n2,2026-03-06,hinh_su,106.02,21.02,,sửa")
     rev = store.revision(db)
@@ -358,8 +368,9 @@ def test_dry_run_shows_the_changes_and_writes_nothing(tiny):
 
 def test_reimport_restores_a_soft_deleted_record(tiny):
     db = tiny["db"]
+    admins(db, 'can_bo_a')
     imp(db, "incidents", csv_bytes(INCIDENTS))
-    records.delete_record(db, "incidents", "n1", user="a")
+    records.delete_record(db, "incidents", "n1", user="can_bo_a")
     r = imp(db, "incidents", csv_bytes(INCIDENTS))
     assert (r.updated, r.unchanged) == (1, 2) and r.changes[0]["action"] == "restore"
     assert records.get_record(db, "incidents", "n1")["deleted_at"] is None
@@ -422,6 +433,7 @@ def test_bulk_import_places_every_point(tiny):
 
 def test_form_add_edit_delete_restore_are_audited(tiny):
     db = tiny["db"]
+    admins(db, 'officer1', 'officer2', 'officer3')
     rec = records.add_record(db, "cameras", {"id": "f1", "lon": 106.02, "lat": 21.02,
                                              "installed_on": dt.date(2025, 1, 2), "connected_to_police": True},
                              user="officer1", today=TODAY)

@@ -46,6 +46,8 @@ def dump(path) -> str:
 def test_import_prints_one_json_object_and_exits_0_with_row_errors(db_path, tmp_path):
     f = tmp_path / "vu_viec.csv"
     f.write_bytes(CSV.encode("utf-8-sig"))
+    from geo import auth, store
+    auth.create_user(store.open_db(db_path), "can_bo", "mat-khau-thu", "admin")
     p = run("incidents", f, "--user", "can_bo", db=db_path)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
