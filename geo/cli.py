@@ -88,7 +88,7 @@ def cmd_stats(args) -> int:
     db = store.open_db(args.db, create=False)
     s = resolve_set(db, args.level, args.boundary_set)
     df = stats.area_stats(db, s.id, period, categories=args.category, model_types=args.model_type,
-                          area=args.area)
+                          area=args.area, user=args.user)
     if args.area and df.empty:
         raise CliError(f"không có địa bàn {args.area} trong bộ ranh giới {s.id} (unknown area)")
     if args.format == "csv":
@@ -313,6 +313,48 @@ def _export_options(p) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE")
 
 
+# --- users: add, list, passwd, disable -------------------------------------------------------
+
+def _read_password(prompt: str) -> str:
+    """From the terminal (asked twice) or, when piped, the first line of stdin; never argv."""
+    import getpass
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Nhập lại mật khẩu / repeat: ") != first:
+            raise CliError("hai lần nhập mật khẩu không khớp (passwords differ)")
+        return first
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise CliError("không đọc được mật khẩu từ stdin (no password on stdin)")
+    return line.rstrip("\r\n")
+
+
+def cmd_users(args) -> int:
+    db = store.open_db(args.db, create=False)
+    actor = auth.resolve(db, args.user)
+    if args.action == "list":
+        auth.require_admin(actor)
+        _print_json([{"username": u.username, "role": u.role, "area_code": u.area_code,
+                      "disabled": u.disabled, "must_change_password": u.must_change_password}
+                     for u in auth.list_users(db)])
+        return 0
+    if not args.name:
+        raise CliError(f"users {args.action} cần tên người dùng (needs NAME)")
+    if args.action == "add":
+        if not args.role:
+            raise CliError("users add cần --role {admin,officer,viewer}")
+        u = auth.create_user(db, args.name, _read_password("Mật khẩu / password: "), args.role, args.area,
+                             actor=actor, must_change_password=args.must_change)
+        _print_json({"username": u.username, "role": u.role, "area_code": u.area_code})
+    elif args.action == "passwd":
+        auth.change_password(db, args.name, _read_password("Mật khẩu mới / new password: "), actor=actor)
+        _print_json({"username": args.name.lower(), "password": "changed"})
+    elif args.action in ("disable", "enable"):
+        auth.set_disabled(db, args.name, args.action == "disable", actor=actor)
+        _print_json({"username": args.name.lower(), "disabled": args.action == "disable"})
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="ANTT Atlas command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -335,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", nargs="+", action="extend")
     p.add_argument("--model-type", nargs="+", action="extend")
     p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--user", help="act with this user's rights (default: the local administrator)")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("import-records", parents=[dbp],
@@ -381,6 +424,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--height", type=int, default=1000, help="pixels (default 1000)")
     p.add_argument("--dpi", type=int, default=100, help="dots per inch of the text (default 100)")
     p.set_defaults(func=cmd_map_png)
+    p = sub.add_parser("users", parents=[dbp], help="user accounts: add, list, passwd, disable, enable")
+    p.add_argument("action", choices=["add", "list", "passwd", "disable", "enable"])
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=list(auth.ROLES))
+    p.add_argument("--area", help="the officer's commune code")
+    p.add_argument("--must-change", action="store_true", help="the user must change the password at first login")
+    p.add_argument("--user", help="act as this user (default: the local administrator)")
+    p.set_defaults(func=cmd_users)
     return parser
 
 

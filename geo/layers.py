@@ -9,8 +9,16 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from . import areas, stats
+from . import areas, auth, stats
 from .periods import Period
+
+
+def _scoped(db, user, set_id, area_codes):
+    """``area_codes`` narrowed to what the acting user may see (None = everything)."""
+    scope = auth.area_scope(db, auth.resolve(db, user), set_id)
+    if scope is None:
+        return area_codes
+    return set(scope) if area_codes is None else set(area_codes) & set(scope)
 
 
 def _in_areas(db, t, kind, set_id, ids, codes_wanted):
@@ -22,9 +30,10 @@ def _in_areas(db, t, kind, set_id, ids, codes_wanted):
 
 
 @stats.consistent
-def group_points(db, set_id: int, day, model_types=None, area_codes=None) -> pd.DataFrame:
+def group_points(db, set_id: int, day, model_types=None, area_codes=None, *, user=None) -> pd.DataFrame:
     """Groups active on ``day`` at their village (spread a little so several in one
     village stay visible): lon, lat, id, name, model_type, members, village_code."""
+    area_codes = _scoped(db, user, set_id, area_codes)
     t = stats.record_tables(db)
     g = t.groups
     m = stats.active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), stats.day_number(day))
@@ -47,8 +56,9 @@ def group_points(db, set_id: int, day, model_types=None, area_codes=None) -> pd.
 
 
 @stats.consistent
-def camera_points(db, set_id: int, day, area_codes=None) -> pd.DataFrame:
+def camera_points(db, set_id: int, day, area_codes=None, *, user=None) -> pd.DataFrame:
     """Cameras active on ``day``: id, lon, lat, radius_m, connected_to_police, owner."""
+    area_codes = _scoped(db, user, set_id, area_codes)
     t = stats.record_tables(db)
     c = t.cameras
     m = stats.active_mask(c["start"].to_numpy(), c["stop"].to_numpy(), stats.day_number(day))
@@ -58,8 +68,14 @@ def camera_points(db, set_id: int, day, area_codes=None) -> pd.DataFrame:
 
 
 @stats.consistent
-def incident_points(db, set_id: int, period: Period, categories=None, area_codes=None) -> pd.DataFrame:
-    """Incidents of the period that have a point: lon, lat, category index."""
+def incident_points(db, set_id: int, period: Period, categories=None, area_codes=None, *,
+                    user=None) -> pd.DataFrame:
+    """Incidents of the period that have a point: lon, lat, category index.
+
+    Exact points: admins and officers (inside their area) only; see :func:`incident_heat`."""
+    actor = auth.resolve(db, user)
+    auth.require_points(actor)
+    area_codes = _scoped(db, actor, set_id, area_codes)
     t = stats.record_tables(db)
     m = (stats.category_mask(t, categories)
          & (t.inc_day >= stats.day_number(period.start)) & (t.inc_day <= stats.day_number(period.end))
@@ -67,3 +83,23 @@ def incident_points(db, set_id: int, period: Period, categories=None, area_codes
     if area_codes is not None:
         m &= _in_areas(db, t, "incident", set_id, t.inc_ids, area_codes)
     return pd.DataFrame({"lon": t.inc_lon[m], "lat": t.inc_lat[m], "category": t.inc_cat[m]})
+
+
+HEAT_CELL_DEG = 0.002  # ~200 m: the finest a heat layer ever shows
+
+
+@stats.consistent
+def incident_heat(db, set_id: int, period: Period, categories=None, area_codes=None, *, user=None,
+                  cell_deg: float = HEAT_CELL_DEG) -> pd.DataFrame:
+    """Incidents of the period counted on a grid of ``cell_deg`` cells: lon, lat
+    (cell centres), weight.  Every role may have it: no exact point leaves here,
+    so a viewer's heat map is built from these cells only."""
+    area_codes = _scoped(db, user, set_id, area_codes)
+    pts = incident_points(db, set_id, period, categories, area_codes)  # as the library itself
+    if pts.empty:
+        return pd.DataFrame({"lon": [], "lat": [], "weight": []})
+    ix = np.floor(pts["lon"].to_numpy() / cell_deg).astype(np.int64)
+    iy = np.floor(pts["lat"].to_numpy() / cell_deg).astype(np.int64)
+    keys, counts = np.unique(np.stack([ix, iy], axis=1), axis=0, return_counts=True)
+    return pd.DataFrame({"lon": (keys[:, 0] + 0.5) * cell_deg, "lat": (keys[:, 1] + 0.5) * cell_deg,
+                         "weight": counts.astype(float)})

@@ -302,12 +302,15 @@ _village_parents = village_parents   # former name
 
 @consistent
 def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, categories=None,
-               model_types=None, area: str | None = None) -> pd.DataFrame:
+               model_types=None, area: str | None = None, user=None) -> pd.DataFrame:
     """One row per area of ``set_id`` with every figure of :data:`STAT_FIELDS`.
 
     ``area`` limits the rows to that area and the areas inside it (it may be a
-    code of this set or of a set above it).
+    code of this set or of a set above it).  ``user`` (the acting user; None =
+    the local administrator): an officer gets only the areas of their own area.
     """
+    from . import auth
+    scope = auth.area_scope(db, auth.resolve(db, user), set_id)
     set_id = int(set_id)
     t = record_tables(db)
     tab = set_table(db, set_id)
@@ -358,6 +361,8 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
 
     if area:
         df = df[df["code"].isin(codes_within(db, set_id, area))]
+    if scope is not None:
+        df = df[df["code"].isin(scope)]
     return df[list(STAT_FIELDS)].reset_index(drop=True)
 
 

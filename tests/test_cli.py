@@ -77,3 +77,46 @@ def test_db_from_environment(tiny):
     p = run("sets", env={**os.environ, "ANTT_DB": str(tiny["path"])})
     assert p.returncode == 0, p.stderr
     assert [s["level"] for s in json.loads(p.stdout)] == ["province", "commune", "commune", "village"]
+
+
+def run_in(input_text, *args):
+    return subprocess.run([sys.executable, "-m", "geo", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, input=input_text, timeout=120)
+
+
+def test_users_add_list_passwd_disable(tiny):
+    db = tiny["path"]
+    p = run_in("mat-khau-1234\n", "users", "add", "xa00", "--role", "officer", "--area", "C00", "--db", db)
+    assert p.returncode == 0, p.stderr
+    assert "mat-khau-1234" not in p.stdout + p.stderr
+    users = json.loads(run("users", "list", "--db", db).stdout)
+    assert users == [{"username": "xa00", "role": "officer", "area_code": "C00", "disabled": False,
+                      "must_change_password": False}]
+    assert run_in("mat-khau-5678\n", "users", "passwd", "xa00", "--db", db).returncode == 0
+    from geo import auth, store
+    assert auth.authenticate(store.open_db(db), "xa00", "mat-khau-5678").username == "xa00"
+    assert run("users", "disable", "xa00", "--db", db).returncode == 0
+    assert json.loads(run("users", "list", "--db", db).stdout)[0]["disabled"] is True
+
+
+def test_users_refusals(tiny):
+    db = tiny["path"]
+    p = run_in("short\n", "users", "add", "ab", "--role", "viewer", "--db", db)
+    assert p.returncode == 2 and "ít nhất" in p.stderr
+    p = run_in("", "users", "add", "ab", "--role", "viewer", "--db", db)
+    assert p.returncode == 2 and "stdin" in p.stderr
+    run_in("mat-khau-1234\n", "users", "add", "xem", "--role", "viewer", "--db", db)
+    p = run("users", "list", "--user", "xem", "--db", db)
+    assert p.returncode == 2 and "quản trị" in p.stderr
+
+
+def test_stats_as_an_officer_sees_only_their_commune(tiny):
+    db = tiny["path"]
+    run_in("mat-khau-1234\n", "users", "add", "xa00", "--role", "officer", "--area", "C00", "--db", db)
+    p = run("stats", "--db", db, "--level", "village", "--from", "2026-03-01", "--to", "2026-03-31",
+            "--user", "xa00")
+    assert p.returncode == 0, p.stderr
+    assert [r["code"] for r in json.loads(p.stdout)] == ["C00V0", "C00V1"]
+    p = run("stats", "--db", db, "--level", "commune", "--from", "2026-03-01", "--to", "2026-03-31",
+            "--user", "nobody")
+    assert p.returncode == 2
