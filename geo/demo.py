@@ -1004,6 +1004,10 @@ def _incidents(seed: int, n: int, p: _Province, today: dt.date, set_old: int, se
 
 # --- the build ---------------------------------------------------------------------
 
+DEMO_ADMIN = "admin"
+DEMO_PASSWORD = "antt-demo-2025"  # published in the README: demo data only
+
+
 def build_demo(path, *, seed: int = 7, today: dt.date | None = None, scale: float = 1.0,
                progress: ProgressFn | None = None, overwrite: bool = False) -> dict:
     """Build the demo province database at ``path`` and return a summary.
@@ -1116,6 +1120,10 @@ def build_demo(path, *, seed: int = 7, today: dt.date | None = None, scale: floa
             store.set_meta(db, "demo_today", today.isoformat())
             store.set_meta(db, "demo_scale", repr(float(scale)))
             store.bump_revision(db)
+        # the demo administrator (README): asked to change the password at first login
+        # once the database is no longer demo data
+        from . import auth
+        auth.create_user(db, DEMO_ADMIN, DEMO_PASSWORD, "admin", must_change_password=True)
         summary_counts = {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                           for t in ("boundary_sets", "areas", "groups", "cameras", "incidents",
                                     "record_areas", "crosswalk")}
