@@ -291,3 +291,32 @@ def scope_mask(db: sqlite_utils.Database, user: User, *, lon=None, lat=None, cod
     if ok.any() and not poly.is_empty:
         out[ok] = shapely.contains_xy(poly, x[ok], y[ok])
     return out
+
+
+def upload_limits() -> tuple[int, int]:
+    """(bytes per upload, uploads per user per hour): ``ANTT_MAX_UPLOAD_MB`` (200) and
+    ``ANTT_MAX_UPLOADS_PER_HOUR`` (30)."""
+    def env_int(name, default):
+        try:
+            return max(1, int(os.environ.get(name, default)))
+        except ValueError:
+            return default
+    return env_int("ANTT_MAX_UPLOAD_MB", 200) * 2**20, env_int("ANTT_MAX_UPLOADS_PER_HOUR", 30)
+
+
+def check_upload(db: sqlite_utils.Database, user: User, name: str, size: int, *,
+                 now: dt.datetime | None = None) -> None:
+    """Refuse an upload over the size limit or beyond the user's hourly count; an
+    accepted one is counted (and audited as ``upload``)."""
+    max_bytes, per_hour = upload_limits()
+    if size > max_bytes:
+        raise PermissionDenied(f"Tệp {name} lớn hơn giới hạn {max_bytes // 2**20} MB.")
+    now = now or dt.datetime.now().astimezone()
+    since = (now - dt.timedelta(hours=1)).isoformat(timespec="seconds")
+    n = db.conn.execute("SELECT count(*) FROM audit_log WHERE action = 'upload' AND username = ? AND at >= ?",
+                        (user.username, since)).fetchone()[0]
+    if n >= per_hour:
+        raise PermissionDenied(f"Đã tải lên {n} tệp trong một giờ qua (giới hạn {per_hour}); thử lại sau.")
+    with store.transaction(db) as conn:
+        audit.log(conn, user=user.username, action="upload", target_kind="file", target_id=name,
+                  detail={"bytes": int(size)}, at=now.isoformat(timespec="seconds"))

@@ -8,7 +8,7 @@ import logging
 
 import streamlit as st
 
-from geo import i18n, store
+from geo import auth, i18n, store
 
 log = logging.getLogger("antt")
 
@@ -78,3 +78,50 @@ def database():
 def show_demo_banner(db) -> None:
     if store.is_demo(db):
         st.caption(f":material/science: {t('demo_banner')}")
+
+
+# --- who is logged in -------------------------------------------------------------------
+
+def current_user() -> auth.User | None:
+    """The logged-in user of this browser session, or None (also after the idle timeout)."""
+    import time
+    ss = st.session_state
+    user = ss.get("user")
+    if user is None:
+        return None
+    now = time.time()
+    if now - ss.get("last_seen", now) > 60 * auth.idle_timeout_minutes():
+        logout(reason="idle")
+        return None
+    ss.last_seen = now
+    return user
+
+
+def login(user: auth.User) -> None:
+    import time
+    st.session_state.user = user
+    st.session_state.last_seen = time.time()
+
+
+def logout(reason: str | None = None) -> None:
+    for key in ("user", "last_seen", "_filters_from_url"):
+        st.session_state.pop(key, None)
+    if reason:
+        st.session_state.logout_reason = reason
+
+
+def acting_user() -> auth.User:
+    """The user every geo call of a page acts as (pages are only reachable logged in)."""
+    user = current_user()
+    if user is None:
+        st.stop()
+    return user
+
+
+def show_error(e: Exception) -> None:
+    """A refusal from geo, said plainly; anything unexpected is logged, never shown as a trace."""
+    if isinstance(e, (auth.PermissionDenied, auth.AuthError)):
+        st.error(str(e))
+    else:
+        log.exception("unexpected error")
+        st.error(t("unexpected_error"))

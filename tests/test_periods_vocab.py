@@ -59,3 +59,14 @@ def test_every_label_has_both_languages():
         assert vi.strip() and en.strip(), key
     assert i18n.t("page_map") == "Bản đồ" and i18n.t("page_map", "en") == "Map"
     assert i18n.t("no_such_key") == "no_such_key"
+
+
+def test_no_label_key_is_written_twice():
+    """A repeated key in the LABELS literal silently replaces the first one."""
+    import ast
+    import collections
+    import inspect
+    tree = ast.parse(inspect.getsource(i18n))
+    keys = [k.value for node in ast.walk(tree) if isinstance(node, ast.AnnAssign)
+            and getattr(node.target, "id", "") == "LABELS" for k in node.value.keys]
+    assert [k for k, n in collections.Counter(keys).items() if n > 1] == []
