@@ -180,6 +180,8 @@ def cmd_import_boundaries(args) -> int:
         first = (str(e).strip().splitlines() or [""])[0][:200]
         raise CliError(f"không đọc được {Path(args.file[0]).name} ({type(e).__name__}: {first})") from None
     if args.dry_run:
+        if db is not None:  # say now what the real import would refuse
+            bv.check_permission(db, args.user, args.level, prepared.gdf, req["replaces"])
         _print_json(bv.summary(prepared, None))
         return 0
     created = db is None
@@ -192,6 +194,10 @@ def cmd_import_boundaries(args) -> int:
         if created:
             _remove_db(db, path)
         raise CliError(str(e)) from None
+    except BaseException:
+        if created:
+            _remove_db(db, path)
+        raise
     _print_json(bv.summary(prepared, set_id))
     return 0
 
@@ -242,7 +248,8 @@ def _export_request(args):
         raise CliError(f"khoảng thời gian không hợp lệ: {e}") from None
     for c in args.category or []:
         if c not in vocab.CATEGORIES:
-            raise CliError(f"loại vụ việc không có: {c} (unknown category; one of {', '.join(vocab.CATEGORIES.codes)})")
+            raise CliError(f"loại vụ việc không có: {c} "
+                           f"(unknown category; one of {', '.join(vocab.CATEGORIES.codes)})")
     for m in args.model_type or []:
         if m not in vocab.MODEL_TYPES:
             raise CliError(f"loại mô hình không có: {m} (unknown model type)")
@@ -251,7 +258,10 @@ def _export_request(args):
     if args.area and not stats.codes_within(db, s.id, args.area):
         raise CliError(f"không có địa bàn {args.area} trong bộ ranh giới {s.id} (unknown area)")
     view = View(set_id=s.id, period=period, area=args.area or None, categories=tuple(args.category or ()),
-                model_types=tuple(args.model_type or ()), metric=args.metric, scheme=args.scheme, lang=args.lang)
+                model_types=tuple(args.model_type or ()), metric=args.metric, scheme=args.scheme, lang=args.lang,
+                user=args.user)
+    if view.stats(db).empty:
+        raise CliError(f"không có địa bàn nào để báo cáo trong bộ ranh giới {s.id} (no area to report on)")
     return db, view
 
 
@@ -310,6 +320,7 @@ def _export_options(p) -> None:
     p.add_argument("--scheme", choices=["quantiles", "equal_interval", "natural_breaks"], default="quantiles",
                    help="how the map's classes are made")
     p.add_argument("--lang", choices=["vi", "en"], default="vi")
+    p.add_argument("--user", help="act with this user's rights (default: the local administrator)")
     p.add_argument("-o", "--output", required=True, metavar="FILE")
 
 
@@ -404,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-from", metavar="YYYY-MM-DD", help="first day the set is valid (default: today)")
     p.add_argument("--replaces", type=int, metavar="SET_ID", help="the set this one replaces (closed, kept)")
     p.add_argument("--name", help="name of the new set (default: from level, date and file)")
-    p.add_argument("--user", help="acting username for the audit log (default: system)")
+    p.add_argument("--user", help="acting user (default: the local administrator)")
     p.add_argument("--dry-run", action="store_true", help="read and check only; write nothing")
     p.set_defaults(func=cmd_import_boundaries)
 
