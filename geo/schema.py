@@ -141,6 +141,18 @@ MIGRATIONS: list[list[str]] = [
         """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
     ],
+    # saved views (meetings): a named URL query of the filters (+ metric), per owner
+    [
+        """CREATE TABLE saved_views (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            owner TEXT NOT NULL,             -- username; 'system' = the local administrator
+            query TEXT NOT NULL,             -- JSON: Filters.to_query() plus 'metric'
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (owner, name)
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
