@@ -250,6 +250,54 @@ def _mapclassify_bins(y: np.ndarray, scheme: str, k: int) -> list[float]:
     return [float(b) for b in np.asarray(c.bins).ravel()]
 
 
+def categorical_classes(labels: Sequence[str], colors: Sequence[str],
+                        values: Mapping[Any, Any] | Iterable[Any] | None = None) -> dict:
+    """Colour classes for categories (hot-spot classes, covered / not covered) instead
+    of ranges, in the shape of :func:`classify`'s result.
+
+    Class ``i`` holds the value ``i``: pass ``{code: category index}`` (None = no
+    data) to :func:`choropleth`.  ``labels[i]`` is the legend text of class ``i``
+    and the text the tooltip shows instead of the number.  ``values`` (optional)
+    fills ``counts`` and ``nodata_count`` like :func:`classify`.
+    """
+    labels, colors = list(labels), list(colors)
+    if len(colors) != len(labels):
+        raise ValueError(f"{len(labels)} colours needed, {len(colors)} given")
+    k = len(labels)
+    counts = [0] * k
+    nodata = 0
+    if values is not None:
+        for v in (values.values() if isinstance(values, Mapping) else values):
+            if _is_number(v) and float(v).is_integer() and 0 <= int(v) < k:
+                counts[int(v)] += 1
+            else:
+                nodata += 1
+    return {
+        "scheme": "categorical",
+        "k": k,
+        "bins": [float(i) for i in range(k)],
+        "min": 0.0 if k else None,
+        "max": float(k - 1) if k else None,
+        "integer": True,
+        "colors": colors,
+        "labels": labels,
+        "counts": counts,
+        "nodata_count": nodata,
+        "nodata_color": NODATA_COLOR,
+        "nodata_label": NODATA_LABEL,
+        "categorical": True,
+    }
+
+
+def _value_text(classes: Mapping, ci: int, v: Any) -> str | None:
+    """The value shown in a tooltip: the class label for categorical classes, else the number."""
+    if ci < 0:
+        return None
+    if classes.get("categorical"):
+        return str(classes["labels"][ci])
+    return fmt_number(v)
+
+
 def class_index(classes: Mapping, value: Any) -> int:
     """The class of ``value`` in ``classes`` (from :func:`classify`); -1 for no data.
 
@@ -798,12 +846,14 @@ def legend_html(classes: Mapping, counts: Sequence[int], nodata_count: int, *,
 
 
 def with_properties(features: Mapping, table: Any, columns: Sequence[str], key: str = "code") -> dict:
-    """A new FeatureCollection whose features also carry ``columns`` of ``table``
-    (a DataFrame with a ``key`` column), matched on the ``code`` property.
+    """A new FeatureCollection of the features whose code is in ``table`` (a
+    DataFrame with a ``key`` column), each also carrying ``columns`` of its row.
 
-    The input (often a cached FeatureCollection) is not modified; geometries are
-    shared, not copied.  Columns absent from the table are skipped; NaN becomes
-    None and numpy scalars plain Python numbers.
+    Only the table's areas are kept: an area filter, or an officer's scope, must
+    not send other areas' shapes and names to the browser.  The input (often a
+    cached FeatureCollection) is not modified; geometries are shared, not copied.
+    Columns absent from the table are skipped; NaN becomes None and numpy
+    scalars plain Python numbers.
     """
     cols = [c for c in columns if c in getattr(table, "columns", ()) and c != key]
     rows: dict[Any, dict] = {}
@@ -812,9 +862,13 @@ def with_properties(features: Mapping, table: Any, columns: Sequence[str], key: 
         data = {c: list(table[c]) for c in cols}
         for i, k in enumerate(keys):
             rows[k] = {c: _scalar(data[c][i]) for c in cols}
+    wanted = set(table[key]) if len(table) else set()
+    wanted |= {str(k) for k in wanted}
     out = []
     for f in features.get("features", []):
         props = dict(f.get("properties") or {})
+        if props.get("code") not in wanted:
+            continue
         extra = rows.get(props.get("code"))
         if extra is None and props.get("code") is not None:
             extra = rows.get(str(props.get("code")))
@@ -897,7 +951,7 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
                 "code": code,
                 "name": name,
                 "k": ci,
-                "v": fmt_number(v) if ci >= 0 else None,
+                "v": _value_text(classes, ci, v),
                 "f": [_fmt_field(props.get(p)) for p, _ in fields],
                 "lp": lp,
                 "lz": _label_zoom(bbox, name),

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlite_utils
 
-from . import vocab
+from . import auth, vocab
 
 KINDS = ("groups", "cameras", "incidents")
 _AREA_KIND = {"groups": "group", "cameras": "camera", "incidents": "incident"}
@@ -115,14 +115,19 @@ def _sql(db, check: Check, select: str, set_ids) -> str:
 
 
 def counts(db: sqlite_utils.Database, *, today: dt.date | None = None, set_ids=None,
-           lang: str = "vi") -> pd.DataFrame:
+           lang: str = "vi", user=None) -> pd.DataFrame:
     """One row per check and kind: ``check, kind, label, count`` (zeros included).
 
-    ``set_ids``: the boundary sets a point must fall in (default every set)."""
+    ``set_ids``: the boundary sets a point must fall in (default every set).
+    ``user``: an officer counts only the records of their area."""
+    actor = auth.resolve(db, user)
     params = {"today": (today or dt.date.today()).isoformat()}
     rows = []
     for c in CHECKS:
-        n = db.conn.execute(_sql(db, c, "count(*)", set_ids), params).fetchone()[0]
+        if actor.role == "officer":
+            n = len(records(db, c.key, c.kind, today=today, set_ids=set_ids, user=actor))
+        else:
+            n = db.conn.execute(_sql(db, c, "count(*)", set_ids), params).fetchone()[0]
         rows.append({"check": c.key, "kind": c.kind, "label": c.label(lang), "count": int(n)})
     return pd.DataFrame(rows, columns=["check", "kind", "label", "count"])
 
@@ -136,10 +141,26 @@ def summary(db: sqlite_utils.Database, **kw) -> dict[str, dict[str, int]]:
 
 
 def records(db: sqlite_utils.Database, check: str, kind: str, *, today: dt.date | None = None,
-            set_ids=None, limit: int | None = None) -> pd.DataFrame:
-    """The records behind one count (every stored column), ordered by id."""
+            set_ids=None, limit: int | None = None, user=None) -> pd.DataFrame:
+    """The records behind one count (every stored column), ordered by id.
+
+    ``user``: incident rows only for admins and officers; an officer gets only
+    the records of their area (a record with no location at all is not theirs
+    to see unless its code places it there)."""
+    actor = auth.resolve(db, user)
+    if kind == "incidents":
+        auth.require_points(actor)
     c = get_check(check, kind)
     sql = _sql(db, c, "t.*", set_ids) + " ORDER BY t.id"
-    if limit:
+    if limit and actor.role != "officer":
         sql += f" LIMIT {int(limit)}"
-    return pd.read_sql_query(sql, db.conn, params={"today": (today or dt.date.today()).isoformat()})
+    df = pd.read_sql_query(sql, db.conn, params={"today": (today or dt.date.today()).isoformat()})
+    if actor.role == "officer":
+        code_col = "village_code" if kind == "groups" else ("area_code" if "area_code" in df else None)
+        inside = auth.scope_mask(db, actor, lon=df["lon"] if "lon" in df else None,
+                                 lat=df["lat"] if "lat" in df else None,
+                                 codes=df[code_col] if code_col else None, n=len(df))
+        df = df[inside].reset_index(drop=True)
+        if limit:
+            df = df.head(int(limit))
+    return df

@@ -1,0 +1,142 @@
+"""CompStat: each area against the previous period and the same period last year.
+
+Every number comes from :mod:`geo.compstat` (itself read from ``area_stats``):
+this page only sorts, colours and formats.
+"""
+import pandas as pd
+import streamlit as st
+
+from geo import areas, compstat, stats
+from geo.stats import format_number as fmt
+from pages import filters
+from pages.session import acting_user, database, show_demo_banner, t
+
+# rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
+UP, UP_REAL = "background-color: #fde2df; color: #8f1d14", "background-color: #f1948a; color: #5c0a05"
+DOWN, DOWN_REAL = "background-color: #e3f2e1; color: #1b5e20", "background-color: #93cf8f; color: #0b3d12"
+TOTAL = "background-color: #e8ecf1; color: #1d2733"
+
+DECIMALS = {"change_pct": 1, "change_ly_pct": 1, "z": 2, "z_ly": 2}
+# (column, label key): the table's columns, in order; the marks are text columns
+SHOWN = [("name", "name"), ("incidents", "incidents"), ("incidents_prev", "incidents_prev"),
+         ("change", "change"), ("change_pct", "change_pct"), ("z", "z"), ("mark", "real_change"),
+         ("incidents_last_year", "incidents_last_year"), ("change_ly", "change_ly"),
+         ("change_ly_pct", "change_ly_pct"), ("z_ly", "z_ly"), ("mark_ly", "real_change_ly")]
+SORTS = ["z", "change", "change_pct", "incidents", "z_ly", "change_ly", "change_ly_pct",
+         "incidents_prev", "incidents_last_year", "name"]
+
+
+def marks(df: pd.DataFrame, sfx: str = "") -> list[str]:
+    """▲ Up / ▼ Down where the change is real (|z| ≥ 2), else empty."""
+    words = {"up": f"▲ {t('direction_up')}", "down": f"▼ {t('direction_down')}"}
+    return [words.get(d, "") if r else "" for d, r in zip(df[f"direction{sfx}"], df[f"real{sfx}"])]
+
+
+def with_marks(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(mark=marks(df), mark_ly=marks(df, "_ly"))
+
+
+def cell_styles(df: pd.DataFrame, cols: list[str], total_row: bool = False) -> pd.DataFrame:
+    """CSS per cell: the change columns coloured by direction, strong when real."""
+    css = pd.DataFrame("", index=df.index, columns=cols)
+    for sfx, group in (("", ("change", "change_pct", "z", "mark")),
+                       ("_ly", ("change_ly", "change_ly_pct", "z_ly", "mark_ly"))):
+        for i, (d, r) in enumerate(zip(df[f"direction{sfx}"], df[f"real{sfx}"])):
+            style = {"up": UP_REAL if r else UP, "down": DOWN_REAL if r else DOWN}.get(d, "")
+            for c in group:
+                if c in cols:
+                    css.iloc[i, cols.index(c)] = style
+    if total_row:
+        css.iloc[-1] = [s or TOTAL for s in css.iloc[-1]]
+    return css
+
+
+def styled(df: pd.DataFrame, cols: list[str], total_row: bool = False):
+    fmts = {c: (lambda v, d=DECIMALS.get(c, 0): fmt(v, d)) for c in cols
+            if c not in ("name", "code", "mark", "mark_ly")}
+    return df[cols].style.format(fmts).apply(lambda _: cell_styles(df, cols, total_row), axis=None)
+
+
+def column_config(cols: list[str]) -> dict:
+    """Short headers (the table is wide); the full label and the z definition as help."""
+    full = dict(SHOWN) | {"code": "code"}
+    out = {}
+    for c in cols:
+        helps = [t(full[c])] + ([t("z_help")] if c in ("z", "z_ly", "mark", "mark_ly") else [])
+        out[c] = st.column_config.Column(t("name") if c == "name" else t(f"cs_{c}"), help="\n\n".join(helps),
+                                         width=None if c == "name" else "small")
+    return out
+
+
+db = database()
+user = acting_user(db)
+f = filters.sidebar(db, layers=False)
+level_word = t(f"level_{f.level}").lower()
+
+st.markdown(f"#### {t('compstat_title', level=level_word, period=str(f.period))}")
+show_demo_banner(db)
+
+# compstat.compstat's table, from area_stats as this user may see it (an officer: their own area)
+table = compstat.from_stats(stats.area_stats(db, f.set_id, f.period, categories=f.categories,
+                                             model_types=f.model_types, area=f.area, user=user))
+tot = compstat.totals(table)
+bset = areas.get_set(db, f.set_id)
+if bset.level == "village" and bset.parent_set_id is not None:
+    # village names repeat from one commune to the next: "Thôn 1 (Xã A)"
+    vt = areas.area_table(db, f.set_id).set_index("code")["parent_code"]
+    pt = areas.area_table(db, bset.parent_set_id).set_index("code")["name"]
+    commune = pt.reindex(vt.reindex(table["code"])).to_numpy()
+    table = table.assign(name=[n if pd.isna(c) else f"{n} ({c})" for n, c in zip(table["name"], commune)])
+
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric(t("total_incidents"), fmt(tot["incidents"]),
+          delta=f"{fmt(tot['change'])} {t('vs_prev')}", delta_color="inverse")
+c2.metric(t("incidents_prev"), fmt(tot["incidents_prev"]),
+          delta=f"{fmt(tot['change_pct'], 1)} %" if tot["incidents_prev"] else None, delta_color="inverse")
+c3.metric(t("incidents_last_year"), fmt(tot["incidents_last_year"]),
+          delta=f"{fmt(tot['change_ly_pct'], 1)} %" if tot["incidents_last_year"] else None,
+          delta_color="inverse")
+c4.metric(t("z"), fmt(tot["z"], 2), delta=t("real_change") if tot["real"] else None,
+          delta_color="off", help=t("z_help"))
+c5.metric(t("z_ly"), fmt(tot["z_ly"], 2), delta=t("real_change") if tot["real_ly"] else None,
+          delta_color="off", help=t("z_help"))
+
+# --- top N worse / better, side by side
+o1, o2, o3 = st.columns([1, 1.6, 1.6])
+n = o1.number_input(t("top_n"), min_value=1, max_value=50, value=5, step=1, key="cs_top_n")
+against = o2.segmented_control(t("compare_with"), ["prev", "last_year"], default="prev", key="cs_against",
+                               format_func=lambda a: t("incidents_prev" if a == "prev" else "incidents_last_year"))
+against = against or "prev"
+real_only = o3.checkbox(t("real_only"), key="cs_real_only")
+sfx = "" if against == "prev" else "_ly"
+top_cols = ["name", "incidents", "incidents_prev" if against == "prev" else "incidents_last_year",
+            f"change{sfx}", f"z{sfx}", f"mark{sfx}"]
+left, right = st.columns(2)
+for col, which, icon in ((left, "worse", ":material/trending_up:"), (right, "better", ":material/trending_down:")):
+    top = with_marks(compstat.top_changes(table, int(n), which, against=against, real_only=real_only))
+    with col:
+        st.markdown(f"##### {icon} {t('top_' + which)}")
+        if top.empty:
+            st.caption(t("none_found"))
+        else:
+            st.dataframe(styled(top, top_cols), hide_index=True, width="stretch",
+                         column_config=column_config(top_cols), key=f"cs_top_{which}")
+
+# --- the full table, sorted, with the totals row last
+st.markdown(f"##### {t('table')}")
+s1, s2, _ = st.columns([2, 1, 3])
+sort = s1.selectbox(t("sort_by"), SORTS, key="cs_sort",
+                    format_func=lambda c: t(dict(SHOWN).get(c, c)))
+descending = s2.toggle(t("descending"), value=sort != "name", key=f"cs_desc_{sort == 'name'}")
+rows = with_marks(compstat.sort_table(table, sort, descending))
+full = pd.concat([rows, with_marks(pd.DataFrame([tot | {"name": t("total"), "code": ""}]))], ignore_index=True)
+cols = [c for c, _ in SHOWN]
+st.dataframe(styled(full, cols, total_row=True), hide_index=True, width="stretch",
+             column_config=column_config(cols), height=min(38 + 35 * len(full), 640), key="cs_table")
+st.caption(t("compstat_legend"))
+
+csv_cols = ["code", *cols]
+export = full[csv_cols].rename(columns={c: t(dict(SHOWN).get(c, c)) for c in csv_cols})
+st.download_button(t("download_csv"), export.to_csv(index=False).encode("utf-8-sig"),
+                   file_name=f"compstat_{f.start:%Y%m%d}_{f.end:%Y%m%d}.csv", mime="text/csv",
+                   icon=":material/download:", key="cs_download")

@@ -1,0 +1,164 @@
+"""Coverage: villages covered by a programme per area, "vùng trắng" (villages with
+none), camera coverage and the mix of model types.
+
+Every number comes from :mod:`geo.stats` and :mod:`geo.coverage`; this page only
+picks, formats and draws.
+"""
+import os
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import areas, coverage, maps, stats, vocab
+from geo.stats import format_number as fmt
+from pages import filters
+from pages.session import acting_user, database, lang, show_demo_banner, t
+
+# ColorBrewer Greens by number of classes: more coverage is better, so no alarm red
+GREENS = {1: ["#74c476"], 2: ["#c7e9c0", "#31a354"], 3: ["#e5f5e0", "#a1d99b", "#31a354"],
+          4: ["#edf8e9", "#bae4b3", "#74c476", "#238b45"],
+          5: ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]}
+COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
+MAP_METRICS = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")
+MAX_BARS = 40
+TILES = os.environ.get("ANTT_TILES") or None
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+db = database()
+user = acting_user(db)
+f = filters.sidebar(db, layers=False)
+L = lang()
+level_word = t(f"level_{f.level}").lower()
+
+st.markdown(f"#### {t('coverage_title', level=level_word, day=f'{f.end:%d/%m/%Y}')}")
+st.caption(t("coverage_period_note", period=str(f.period), day=f"{f.end:%d/%m/%Y}"))
+show_demo_banner(db)
+
+# area_stats as this user may see it (an officer: their own area); the other tables keep to its areas
+df = stats.area_stats(db, f.set_id, f.period, categories=f.categories, model_types=f.model_types, area=f.area,
+                      user=user)
+codes = set(df["code"])
+vset = stats.village_set_for(db, f.set_id)
+white = coverage.vung_trang(db, f.set_id, f.end, area=f.area)
+white = white[white["area_code"].isin(codes)].reset_index(drop=True)
+
+villages, covered = int(df["villages"].sum()), int(df["villages_covered"].sum())
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric(t("villages"), fmt(villages))
+c2.metric(t("villages_covered"), fmt(covered))
+c3.metric(t("coverage_pct"), fmt(100 * covered / villages, 1) + " %" if villages else "–")
+c4.metric(t("vung_trang_count"), fmt(len(white)))
+c5.metric(t("cameras_active"), fmt(int(df["cameras_active"].sum())))
+
+# --- maps: the chosen figure per area, and the villages covered / vùng trắng
+left, right = st.columns(2)
+with left:
+    metric = st.selectbox(t("metric"), MAP_METRICS, key="cov_metric", format_func=t)
+    values = dict(zip(df["code"], df[metric]))
+    classes = maps.classify(values, scheme="quantiles", k=5)
+    classes["colors"] = GREENS.get(classes["k"], [])
+    features = areas.map_features(db, f.set_id)
+    features = maps.with_properties({**features, "features": [x for x in features["features"]
+                                                              if x["properties"]["code"] in codes]},
+                                    df, ["villages", "villages_covered", "coverage_pct", "cameras_active",
+                                         "camera_area_pct", "incidents_in_camera_view_pct"])
+    fields = [c for c in ("villages", "villages_covered", "coverage_pct", "cameras_active", "camera_area_pct",
+                          "incidents_in_camera_view_pct") if c != metric]
+    m = maps.choropleth(features, values, metric_label=t(metric), classes=classes,
+                        tooltip_fields=[(c, t(c)) for c in fields], no_data_label=t("no_data"),
+                        areas_label=t("legend_areas"), scheme_label=t("scheme_quantiles"), tiles=TILES)
+    st_folium(maps.finish(m), height=520, use_container_width=True, returned_objects=[], key="cov_map")
+with right:
+    st.markdown(f"**{t('village_coverage_map')}**")
+    if vset is None:
+        st.info(t("no_village_set"))
+    else:
+        parents = stats.village_parents(db, f.set_id)
+        scope = set(parents.index[parents.isin(codes)])
+        white_codes = set(white["code"])
+        vfeatures = areas.map_features(db, vset.id)
+        vfeatures = {**vfeatures, "features": [x for x in vfeatures["features"] if x["properties"]["code"] in scope]}
+        vtab = areas.area_table(db, vset.id)
+        vfeatures = maps.with_properties(vfeatures, vtab, ["population"])
+        vvalues = {c: (1 if c in white_codes else 0) for c in scope}
+        vclasses = maps.categorical_classes([t("covered"), t("vung_trang_short")], [COVERED_COLOR, VUNG_TRANG_COLOR],
+                                            vvalues)
+        vm = maps.choropleth(vfeatures, vvalues, metric_label=t("programmes"), classes=vclasses,
+                             tooltip_fields=[("population", t("population"))], no_data_label=t("no_data"),
+                             areas_label=t("legend_areas"), tiles=TILES)
+        st_folium(maps.finish(vm), height=520, use_container_width=True, returned_objects=[], key="cov_vmap")
+
+# --- the table per area
+st.markdown(f"##### {t('coverage_table')}")
+cols = ["name", "villages", "villages_covered", "coverage_pct", "groups_active", "cameras_active",
+        "camera_area_pct", "incidents_in_camera_view_pct"]
+table = df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable")[["code", *cols]]
+pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
+       for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table",
+             column_order=cols,
+             column_config={c: pct.get(c) or st.column_config.Column(t(c), width=None if c == "name" else "small")
+                            for c in cols})
+st.download_button(t("download_csv"), csv_bytes(table.rename(columns={c: t(c) for c in table.columns})),
+                   file_name=f"do_phu_{f.end:%Y%m%d}.csv", mime="text/csv", icon=":material/download:",
+                   key="cov_download")
+
+# --- vùng trắng
+st.markdown(f"##### {t('vung_trang')} ({fmt(len(white))})")
+wcols = ["code", "name", "area_name", "population"]
+wlabels = {"code": t("code"), "name": t("village"), "area_name": t("area"), "population": t("population")}
+if f.level == "village" and vset is not None and vset.parent_set_id is not None:
+    # at village level the "area" is the village itself: show its commune instead
+    vt = areas.area_table(db, vset.id).set_index("code")["parent_code"]
+    pt = areas.area_table(db, vset.parent_set_id).set_index("code")["name"]
+    white = white.assign(area_name=pt.reindex(vt.reindex(white["code"])).to_numpy())
+    wlabels["area_name"] = t("commune")
+if white.empty:
+    st.caption(t("none_found"))
+else:
+    st.dataframe(white[wcols], hide_index=True, width="stretch", height=min(38 + 35 * len(white), 420),
+                 key="cov_white", column_config={c: st.column_config.Column(wlabels[c]) for c in wcols})
+st.download_button(t("download_csv"), csv_bytes(white[wcols].rename(columns=wlabels)),
+                   file_name=f"vung_trang_{f.end:%Y%m%d}.csv", mime="text/csv", icon=":material/download:",
+                   key="cov_white_download", disabled=white.empty)
+
+# --- model-type mix
+st.markdown(f"##### {t('model_mix')}")
+measure = st.segmented_control(t("measure"), ["groups", "villages"], default="groups", key="cov_measure",
+                               format_func=lambda x: t("measure_groups" if x == "groups" else "villages_with_type"))
+measure = measure or "groups"
+mix = coverage.model_mix(db, f.set_id, f.end, area=f.area, measure=measure)
+mix = mix[mix["code"].isin(codes)]
+types = [c for c in (f.model_types or vocab.MODEL_TYPES.codes)]
+mix = mix[mix[types].sum(axis=1) > 0].sort_values(["total", "code"], ascending=[False, True])
+if mix.empty:
+    st.caption(t("none_found"))
+else:
+    if len(mix) > MAX_BARS:
+        st.caption(t("top_bars", n=MAX_BARS, total=len(mix)))
+        mix = mix.head(MAX_BARS)
+    dup = mix["name"].duplicated(keep=False)
+    mix = mix.assign(label=[f"{n} · {c}" if d else n for n, c, d in zip(mix["name"], mix["code"], dup)])
+    labels = {c: vocab.MODEL_TYPES.label(c, L) for c in types}
+    long = mix.melt(id_vars=["label"], value_vars=types, var_name="type", value_name="n")
+    long = long[long["n"] > 0].assign(type_label=lambda d: d["type"].map(labels),
+                                      order=lambda d: d["type"].map({c: i for i, c in enumerate(types)}))
+    y_title = t("measure_groups" if measure == "groups" else "villages_with_type")
+    chart = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=list(mix["label"]), axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+        x=alt.X("sum(n):Q", title=y_title, axis=alt.Axis(format=",d")),
+        color=alt.Color("type_label:N", title=t("model_types"),
+                        scale=alt.Scale(domain=[labels[c] for c in types],
+                                        range=[vocab.MODEL_TYPES.term(c).color for c in types]),
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=280)),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("label:N", title=t("area")), alt.Tooltip("type_label:N", title=t("model_types")),
+                 alt.Tooltip("n:Q", title=y_title, format=",d")],
+    ).properties(height=alt.Step(22))
+    st.altair_chart(chart, width="stretch")
