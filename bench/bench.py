@@ -37,7 +37,7 @@ def section_demo():
         secs, summary = timed(demo.build_demo, p)
         counts = summary.get("counts", {})
         rows.append(("demo build (python -m geo demo)", f"{secs:.1f} s",
-                     ", ".join(f"{k} {v:,}" for k, v in counts.items())))
+                     ", ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int))))
         db = store.open_db(p)
         vset = current_set(db, "village").id
         period = preset("last_28")

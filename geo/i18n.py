@@ -441,6 +441,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cs_change_ly_pct": ("% cùng kỳ", "% last year"),
     "cs_z_ly": ("z cùng kỳ", "z last year"),
     "cs_mark_ly": ("|z| ≥ 2 cùng kỳ", "|z| ≥ 2 last year"),
+    "coverage_period_note": ("Vụ việc trong vùng camera tính trong kỳ {period}; các số liệu khác tính vào ngày {day}.",
+                             "Incidents in camera view count the period {period}; the other figures are taken on {day}."),
     # data page (Dữ liệu): import, form, data quality
     "page_data": ("Dữ liệu", "Data"),
     "data_title": ("Dữ liệu: nhập tệp, biểu mẫu, chất lượng dữ liệu", "Data: import, forms, data quality"),
@@ -527,7 +529,7 @@ LABELS: dict[str, tuple[str, str]] = {
                          "changed."),
     "data_search_none": ("Không có bản ghi nào có mã chứa “{q}”.", "No record ID contains “{q}”."),
     "data_record": ("Bản ghi", "Record"),
-    "data_new_record": ("➕ Bản ghi mới", "➕ New record"),
+    "data_new_record": ("(Thêm bản ghi mới)", "(Add a new record)"),
     "data_deleted_suffix": ("(đã xóa)", "(deleted)"),
     "data_record_gone": ("Không còn bản ghi mã {id}.", "There is no record {id} any more."),
     "data_choose": ("Chọn…", "Choose…"),

@@ -3,9 +3,10 @@ import pandas as pd
 import streamlit as st
 
 from geo import areas, stats, vocab
-from pages.session import database, lang, show_demo_banner, t
+from pages.session import acting_user, database, lang, show_demo_banner, t
 
 db = database()
+user = acting_user(db)
 st.title(t("app_title"))
 st.caption(t("app_subtitle"))
 show_demo_banner(db)

@@ -293,9 +293,14 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
     import streamlit as st
     from streamlit_folium import st_folium
 
-    from pages.session import database, lang, show_demo_banner, t
+    from geo import auth
+    from pages.session import acting_user, database, lang, show_demo_banner, t
 
     db = database()
+    user = acting_user(db)
+    if user.role == "viewer":  # nothing to upload here; geo refuses a viewer's commit anyway
+        st.error(str(auth.PermissionDenied("Tài khoản chỉ được xem số liệu tổng hợp, không được thay đổi dữ liệu.")))
+        st.stop()
     L = lang()
     tiles = os.environ.get("ANTT_TILES") or None
 
@@ -335,6 +340,12 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
         fkey = files_key(files)
         state = st.session_state.setdefault("bnd_opts", {})
         if state.get("_key") != fkey:
+            try:  # size and per-hour count limits, counted once per new upload
+                for name, data in files:
+                    auth.check_upload(db, user, name, len(data))
+            except auth.PermissionDenied as e:
+                st.error(str(e))
+                st.stop()
             state.clear()
             state["_key"] = fkey
         opts = clean_options(state)
@@ -502,11 +513,11 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
     if st.button(t("bnd_confirm"), type="primary", key=f"bnd_confirm_{fkey[:10]}"):
         bar = st.progress(0.0, text=t("bnd_storing"))
         from geo import auth
-        from pages.session import current_user
+        from pages.session import acting_user
+        user = acting_user(db)  # the logged-in user: geo checks what they may commit
         try:
-            # the signed-in user (None while the app runs without sign-in: the local administrator)
             sid = bv.commit(db, p, level=level, name=set_name, valid_from=valid_from, replaces=replaces,
-                            parent_set_id=parent_id, imported_by=current_user(),
+                            parent_set_id=parent_id, imported_by=user,
                             progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         except (BoundaryError, auth.PermissionDenied) as e:
             bar.empty()

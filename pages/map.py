@@ -6,12 +6,13 @@ from streamlit_folium import st_folium
 from geo import areas, layers, maps, metrics, stats, trends, vocab
 from geo.stats import format_number as fmt
 from pages import filters
-from pages.session import database, lang, show_demo_banner, t
+from pages.session import acting_user, database, lang, show_demo_banner, t
 
 # Diverging metrics (change %, z): falling is good (green), rising is bad (red).
 DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]
 
 db = database()
+user = acting_user(db)
 f = filters.sidebar(db, metric=True)
 L = lang()
 metric = metrics.METRICS[f.metric]
@@ -21,7 +22,7 @@ st.markdown(f"#### {t('map_title', metric=t(metric.label_key), level=level_word,
 show_demo_banner(db)
 
 df = stats.area_stats(db, f.set_id, f.period, categories=f.categories, model_types=f.model_types,
-                      area=f.area)
+                      area=f.area, user=user)
 total, prev, last = (int(df[c].sum()) for c in ("incidents", "incidents_prev", "incidents_last_year"))
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("total_incidents"), fmt(total), delta=f"{fmt(total - prev)} {t('vs_prev')}", delta_color="inverse")
@@ -48,12 +49,14 @@ m = maps.choropleth(
 )
 area_codes = None if f.area is None else set(df["code"])
 if "heat" in f.layers:
-    pts = layers.incident_points(db, f.set_id, f.period, f.categories, area_codes)
-    maps.add_heat(m, pts["lat"], pts["lon"], name=t("layer_heat"))
+    # gridded counts, never exact points: the same for every role
+    cells = layers.incident_heat(db, f.set_id, f.period, f.categories, area_codes, user=user)
+    maps.add_heat(m, cells["lat"], cells["lon"], weights=cells["weight"], name=t("layer_heat"))
 if "cameras" in f.layers:
-    maps.add_cameras(m, layers.camera_points(db, f.set_id, f.period.end, area_codes), name=t("layer_cameras"))
+    maps.add_cameras(m, layers.camera_points(db, f.set_id, f.period.end, area_codes, user=user),
+                     name=t("layer_cameras"))
 if "groups" in f.layers:
-    g = layers.group_points(db, f.set_id, f.period.end, f.model_types, area_codes)
+    g = layers.group_points(db, f.set_id, f.period.end, f.model_types, area_codes, user=user)
     g["label"] = g["model_type"].map(lambda c: vocab.MODEL_TYPES.label(c, L))
     maps.add_groups(m, g, name=t("layer_groups"), lang=L)
 maps.finish(m)
@@ -77,7 +80,7 @@ def profile(code: str) -> None:
     series.columns = [vocab.CATEGORIES.label(c, L) for c in series.columns]
     left.caption(t("trend"))
     left.area_chart(series, height=260)
-    grp = layers.group_points(db, f.set_id, f.period.end, f.model_types, {code})
+    grp = layers.group_points(db, f.set_id, f.period.end, f.model_types, {code}, user=user)
     right.caption(f"{t('programmes')}: {len(grp)}")
     mix = grp["model_type"].map(lambda c: vocab.MODEL_TYPES.label(c, L)).value_counts()
     right.dataframe(mix.rename_axis(t("model_types")).reset_index(name="#"), hide_index=True, width="stretch")

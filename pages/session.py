@@ -110,10 +110,12 @@ def logout(reason: str | None = None) -> None:
         st.session_state.logout_reason = reason
 
 
-def acting_user() -> auth.User:
-    """The user every geo call of a page acts as (pages are only reachable logged in)."""
+def acting_user(db=None) -> auth.User:
+    """The user every geo call of a page acts as.  With nobody logged in (app.py
+    normally stops before the page) the page shows the login form and stops."""
     user = current_user()
     if user is None:
+        login_form(db if db is not None else database())
         st.stop()
     return user
 
@@ -125,3 +127,24 @@ def show_error(e: Exception) -> None:
     else:
         log.exception("unexpected error")
         st.error(t("unexpected_error"))
+
+
+def login_form(db) -> None:
+    """The login form (drawn by app.py in place of any page until someone logs in)."""
+    from geo import demo
+    st.title(t("app_title"))
+    st.caption(t("app_subtitle"))
+    if st.session_state.pop("logout_reason", None) == "idle":
+        st.info(t("logged_out_idle", minutes=auth.idle_timeout_minutes()))
+    with st.form("login"):
+        username = st.text_input(t("username"), key="login_user")
+        password = st.text_input(t("password"), type="password", key="login_password")
+        submitted = st.form_submit_button(t("login"), type="primary")
+    if submitted:
+        try:
+            login(auth.authenticate(db, username, password))
+            st.rerun()
+        except auth.AuthError as e:
+            st.error(str(e))
+    if store.is_demo(db):
+        st.caption(t("demo_login_hint", user=demo.DEMO_ADMIN, password=demo.DEMO_PASSWORD))

@@ -119,3 +119,11 @@ def copy_db(src: Path, dst_dir: Path) -> Path:
         if Path(str(src) + suffix).exists():
             shutil.copy(str(src) + suffix, str(dst) + suffix)
     return dst
+
+
+def log_in(page, username: str, password: str, timeout: float = 60_000) -> None:
+    """Fill the login form that stands in for any page until someone logs in."""
+    page.get_by_label("Tên đăng nhập").fill(username, timeout=timeout)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("button", name="Đăng xuất").wait_for(timeout=timeout)

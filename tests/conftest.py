@@ -118,3 +118,10 @@ def demo_path(tmp_path_factory):
     p = tmp_path_factory.mktemp("demo") / "demo.db"
     demo.build_demo(p, seed=7, today=TODAY, scale=0.05)
     return p
+
+
+def logged_in(at, role: str = "admin", area: str | None = None, username: str | None = None):
+    """An AppTest whose browser session is logged in (pages need a user)."""
+    from geo import auth
+    at.session_state["user"] = auth.User(username=username or f"test_{role}", role=role, area_code=area)
+    return at

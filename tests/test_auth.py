@@ -159,3 +159,32 @@ def test_unknown_or_disabled_acting_user_is_refused(tiny):
     auth.set_disabled(db, "cu", actor=auth.SYSTEM)
     with pytest.raises(auth.PermissionDenied):
         records.add_record(db, "cameras", {"id": "k8", "lon": 106.02, "lat": 21.02}, user="cu")
+
+
+def test_data_quality_lists_follow_the_role(tiny):
+    from geo import quality
+    db = tiny["db"]
+    auth.create_user(db, "xa11", "correct-horse", "officer", "C11")
+    auth.create_user(db, "lanh_dao", "correct-horse", "viewer")
+    everyone = quality.records(db, "outside", "incidents")
+    assert "i8" in set(everyone["id"])                     # the admin sees the point outside every area
+    assert "i8" not in set(quality.records(db, "outside", "incidents", user="xa11")["id"])
+    mine = quality.counts(db, user="xa11").set_index(["check", "kind"])["count"]
+    allc = quality.counts(db).set_index(["check", "kind"])["count"]
+    assert (mine <= allc).all() and mine.sum() < allc.sum()
+    with pytest.raises(auth.PermissionDenied):
+        quality.records(db, "outside", "incidents", user="lanh_dao")
+
+
+def test_upload_limits(tiny, monkeypatch):
+    db = tiny["db"]
+    u = auth.create_user(db, "tai_len", "correct-horse", "officer", "C00")
+    monkeypatch.setenv("ANTT_MAX_UPLOAD_MB", "1")
+    monkeypatch.setenv("ANTT_MAX_UPLOADS_PER_HOUR", "2")
+    with pytest.raises(auth.PermissionDenied, match="giới hạn 1 MB"):
+        auth.check_upload(db, u, "big.zip", 2 * 2**20)
+    auth.check_upload(db, u, "a.csv", 100)
+    auth.check_upload(db, u, "b.csv", 100)
+    with pytest.raises(auth.PermissionDenied, match="giới hạn 2"):
+        auth.check_upload(db, u, "c.csv", 100)
+    assert db.conn.execute("SELECT count(*) FROM audit_log WHERE action = 'upload'").fetchone()[0] == 2

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from browser import browser_page, copy_db, require_browser, running_app
-from geo import areas, store
+from browser import browser_page, copy_db, log_in, require_browser, running_app
+from geo import areas, demo, store
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +49,7 @@ def test_map_draws_one_shape_per_commune_offline(app_url):
     n_communes = areas.current_set(store.open_db(db), "commune").areas
     with browser_page() as (page, blocked):
         page.goto(url + "/?period=ytd")
+        log_in(page, demo.DEMO_ADMIN, demo.DEMO_PASSWORD)
         frame = map_frame(page)
         assert count_shapes(frame, n_communes) == n_communes
         # the libraries came from this machine
@@ -64,6 +65,7 @@ def test_village_level_with_layers_from_a_shared_link(app_url):
     n_villages = areas.current_set(conn, "village").areas
     with browser_page() as (page, blocked):
         page.goto(url + "/?level=village&period=last_year&layers=heat,cameras,groups")
+        log_in(page, demo.DEMO_ADMIN, demo.DEMO_PASSWORD)
         frame = map_frame(page)
         assert count_shapes(frame, n_villages) == n_villages
         # the heat layer and clustered point layers are there
@@ -76,6 +78,7 @@ def test_clicking_an_area_opens_its_profile(app_url):
     url, _ = app_url
     with browser_page() as (page, blocked):
         page.goto(url + "/?period=ytd")
+        log_in(page, demo.DEMO_ADMIN, demo.DEMO_PASSWORD)
         frame = map_frame(page)
         # click the middle of the first commune's shape
         box = frame.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(3).bounding_box()

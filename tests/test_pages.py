@@ -2,7 +2,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, logged_in
 
 APP = str(ROOT / "app.py")
 
@@ -11,7 +11,7 @@ APP = str(ROOT / "app.py")
 def app(tiny, monkeypatch):
     monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
     monkeypatch.chdir(ROOT)
-    return AppTest.from_file(APP, default_timeout=60)
+    return logged_in(AppTest.from_file(APP, default_timeout=60))
 
 
 def texts(at):
@@ -90,3 +90,47 @@ def test_database_that_is_not_sqlite_shows_a_message(tmp_path, monkeypatch):
     assert not at.exception
     assert any("SQLite" in e.value for e in at.error)
     assert bad.read_text() == "not a database"
+
+
+def test_login_is_required_and_keeps_the_requested_view(tiny, monkeypatch):
+    from geo import auth
+    auth.create_user(tiny["db"], "xa00", "correct-horse", "officer", "C00")
+    monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update({"level": "village", "period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
+    at.run()
+    assert not at.exception and not at.metric          # nothing but the login form
+    at.text_input(key="login_user").input("xa00")
+    at.text_input(key="login_password").input("wrong-password")
+    at.button[0].click().run()
+    assert any("Sai tên đăng nhập" in e.value for e in at.error)
+    at.text_input(key="login_password").input("correct-horse")
+    at.button[0].click().run()
+    assert not at.exception
+    # the shared view opens, limited to the officer's commune
+    assert "Vụ việc theo thôn/tổ dân phố, 01/03/2026 – 31/03/2026" in texts(at)
+    assert {m.label: m.value for m in at.metric}["Tổng số vụ việc"] == "2"   # C00V0 + C00V1
+
+
+def test_viewer_has_no_data_or_admin_pages(app):
+    from geo import auth
+    app.session_state["user"] = auth.User(username="lanh_dao", role="viewer")
+    app.run()
+    assert not app.exception
+    for hidden in ("pages/admin.py", "pages/data.py", "pages/boundaries.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            app.switch_page(hidden)
+
+
+def test_admin_page_refuses_a_non_admin_even_when_reached(tiny, monkeypatch):
+    """The page itself checks the role (the library refuses too), not only the navigation."""
+    from geo import auth
+    monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
+    at.session_state["user"] = auth.User(username="xa00", role="officer", area_code="C00")
+    at.run()
+    assert not at.exception
+    assert any("quản trị" in e.value for e in at.error)
+    assert not at.dataframe
