@@ -33,27 +33,27 @@ def _offline_assets() -> bool:
 _offline_assets()
 
 from geo import store  # noqa: E402
-from pages.session import current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
+from ui.session import current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
 db = database()
 user = current_user()
 pages = [
-    st.Page("pages/map.py", title=t("page_map"), icon=":material/map:", url_path="map", default=True),
-    st.Page("pages/compstat.py", title=t("page_compstat"), icon=":material/compare_arrows:", url_path="compstat"),
-    st.Page("pages/trends.py", title=t("page_trends"), icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/coverage.py", title=t("page_coverage"), icon=":material/shield:", url_path="coverage"),
-    st.Page("pages/hotspots.py", title=t("page_hotspots"), icon=":material/local_fire_department:",
+    st.Page("ui/map.py", title=t("page_map"), icon=":material/map:", url_path="map", default=True),
+    st.Page("ui/compstat.py", title=t("page_compstat"), icon=":material/compare_arrows:", url_path="compstat"),
+    st.Page("ui/trends.py", title=t("page_trends"), icon=":material/show_chart:", url_path="trends"),
+    st.Page("ui/coverage.py", title=t("page_coverage"), icon=":material/shield:", url_path="coverage"),
+    st.Page("ui/hotspots.py", title=t("page_hotspots"), icon=":material/local_fire_department:",
             url_path="hotspots"),
-    st.Page("pages/boundaries.py", title=t("page_boundaries"), icon=":material/layers:", url_path="boundaries"),
-    st.Page("pages/meeting.py", title=t("page_meeting"), icon=":material/co_present:", url_path="meeting"),
-    st.Page("pages/data.py", title=t("page_data"), icon=":material/database:", url_path="data"),
-    st.Page("pages/about.py", title=t("page_about"), icon=":material/info:", url_path="about"),
-    st.Page("pages/account.py", title=t("page_account"), icon=":material/person:", url_path="account"),
+    st.Page("ui/boundaries.py", title=t("page_boundaries"), icon=":material/layers:", url_path="boundaries"),
+    st.Page("ui/meeting.py", title=t("page_meeting"), icon=":material/co_present:", url_path="meeting"),
+    st.Page("ui/data.py", title=t("page_data"), icon=":material/database:", url_path="data"),
+    st.Page("ui/about.py", title=t("page_about"), icon=":material/info:", url_path="about"),
+    st.Page("ui/account.py", title=t("page_account"), icon=":material/person:", url_path="account"),
 ]
 if user is not None and user.role == "viewer":  # leadership: nothing to upload or edit (geo refuses anyway)
     pages = [p for p in pages if p.url_path not in ("data", "boundaries")]
 if user is not None and user.is_admin:
-    pages.append(st.Page("pages/admin.py", title=t("page_admin"), icon=":material/admin_panel_settings:",
+    pages.append(st.Page("ui/admin.py", title=t("page_admin"), icon=":material/admin_panel_settings:",
                          url_path="admin"))
 if user is not None and user.must_change_password and not store.is_demo(db):
     pages = [p for p in pages if p.url_path == "account"]
@@ -74,7 +74,7 @@ with st.sidebar:
         st.session_state.lang = choice
         st.rerun()
 
-# Every page starts with pages.session.acting_user(): with nobody logged in it shows the login
+# Every page starts with ui.session.acting_user(): with nobody logged in it shows the login
 # form in place of the page, and the URL (page and filters of a shared link) stays as it is,
 # so the requested view opens right after login.
 nav.run()

@@ -2,7 +2,7 @@
 
 A page's filters are read from the URL query (so a link reproduces the view),
 validated here against the database, and written back.  Pure functions: the
-Streamlit widgets live in ``pages/filters.py``.
+Streamlit widgets live in ``ui/filters.py``.
 """
 from __future__ import annotations
 

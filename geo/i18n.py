@@ -131,7 +131,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "click_area_hint": ("Bấm vào một địa bàn trên bản đồ để xem hồ sơ.", "Click an area on the map to see its profile."),
     "trend": ("Xu hướng", "Trend"),
     "programmes": ("Mô hình", "Programmes"),
-    # meetings: saved views, presentation, side by side, exports (pages/meeting.py, geo/export)
+    # meetings: saved views, presentation, side by side, exports (ui/meeting.py, geo/export)
     "page_meeting": ("Họp giao ban", "Meeting"),
     "mt_title": ("Họp giao ban", "Review meeting"),
     "mt_intro": ("Chuẩn bị khung xem cho cuộc họp: lưu bộ lọc hiện tại, trình chiếu lần lượt các khung xem, "
@@ -254,7 +254,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mt_scheme_quantiles": ("Phân lớp: phân vị", "Classes: quantiles"),
     "mt_scheme_equal_interval": ("Phân lớp: khoảng đều", "Classes: equal intervals"),
     "mt_scheme_natural_breaks": ("Phân lớp: ngắt tự nhiên", "Classes: natural breaks"),
-    # boundaries page (pages/boundaries.py)
+    # boundaries page (ui/boundaries.py)
     "page_boundaries": ("Ranh giới", "Boundaries"),
     "bnd_title": ("Ranh giới hành chính: nhập, kiểm tra và so sánh phiên bản",
                   "Administrative boundaries: import, check and compare versions"),

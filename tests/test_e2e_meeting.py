@@ -33,8 +33,8 @@ def app(demo_path, tmp_path_factory):
     b = views.save_view(db, "Thôn của một xã — tăng/giảm",
                         {"level": "village", "area": commune, **PERIOD, "metric": "change_pct"})
     with running_app(path) as url:
-        # Until one session has run app.py (st.navigation), Streamlit serves the files of pages/
-        # as pages of their own (app.py skipped): open the home page once, as a user would.
+        # Log in on the home page first, as a user would (a full page load later would be a new,
+        # logged-out session).
         with browser_page() as (page, _):
             page.goto(url + "/")
             log_in(page, demo.DEMO_ADMIN, demo.DEMO_PASSWORD)

@@ -45,7 +45,7 @@ def downloads(monkeypatch):
 
 def open_page(app, page, **query):
     """The page opened from a link (the URL's filters apply on the first run)."""
-    app.switch_page(f"pages/{page}.py")
+    app.switch_page(f"ui/{page}.py")
     app.query_params.update({**MARCH, **query})
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -296,7 +296,7 @@ def test_pages_draw_offline_in_chromium(demo_path, tmp_path):
         page.goto(url + "/?period=last_year")
         log_in(page, demo.DEMO_ADMIN, demo.DEMO_PASSWORD)
         for name, selector in drawn.items():
-            # until app.py's st.navigation has run, the sidebar lists the files of pages/
+            # the sidebar lists app.py's pages once the session's navigation is drawn
             page.wait_for_function(NAV_READY, timeout=90_000)
             page.locator(f"[data-testid='stSidebarNav'] a[href$='/{name}']").click()
             page.wait_for_url(f"**/{name}*")

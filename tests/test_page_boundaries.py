@@ -1,5 +1,5 @@
 """The boundaries page under Streamlit's AppTest (uploads included), and its
-helpers (plain functions in pages/boundaries.py)."""
+helpers (plain functions in ui/boundaries.py)."""
 from __future__ import annotations
 
 import io
@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT, logged_in
 from geo import areas, maps
 from geo.boundaries import Prepared
-from pages import boundaries as page
+from ui import boundaries as page
 
 try:
     import helpers_boundaries as H
@@ -23,7 +23,7 @@ except ImportError:  # tests/ imported as a package
     from tests import helpers_boundaries as H
 
 APP = str(ROOT / "app.py")
-PAGE = "pages/boundaries.py"
+PAGE = "ui/boundaries.py"
 
 
 def geojson_bytes(rows) -> bytes:

@@ -1,4 +1,4 @@
-"""The data page (pages/data.py) under Streamlit's AppTest on the hand-made database —
+"""The data page (ui/data.py) under Streamlit's AppTest on the hand-made database —
 import with a dry run and a confirmation (AppTest can upload files since 1.4x),
 the record form, the data-quality panel and its deep link — and the page's plain
 helpers; plus one run in headless Chromium (skipped without a browser)."""
@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 from conftest import ROOT
 from geo import audit, auth, quality, records, store
 from geo.stats import format_number as fmt
-from pages import data as page
+from ui import data as page
 
 APP = str(ROOT / "app.py")
-PAGE = "pages/data.py"
+PAGE = "ui/data.py"
 TABS = {"import": "Nhập tệp", "form": "Biểu mẫu", "quality": "Chất lượng dữ liệu"}
 
 INCIDENTS_CSV = (
@@ -452,10 +452,6 @@ def test_history_describes_each_change(tiny):
     assert h["Ghi chú"].iloc[0] == "lắp nhầm"
 
 
-def test_acting_user_is_the_local_administrator_for_now():
-    assert page._acting_user() is None
-
-
 # --------------------------------------------------------------------------- browser
 @pytest.mark.e2e
 def test_upload_dry_run_and_confirm_in_chromium(tiny, tmp_path):
@@ -519,8 +515,13 @@ def test_a_refusal_of_the_acting_user_is_shown_plainly(app, tiny, monkeypatch):
                           dry_run=True, user="lanhdao")
     assert not out.ok and out.denied and not out.internal
     app.session_state["user"] = auth.get_user(db, "lanhdao")
-    app.run()
+    app.run()                       # the viewer's navigation has no data page: back on the map
     assert not app.exception
     assert records.get_record(db, "groups", "g9") is None
-    assert not app.text_input and not app.file_uploader
-    assert app.error and "Có lỗi không mong muốn" not in app.error[0].value
+    assert not app.file_uploader
+    # reached directly, the page itself refuses a viewer
+    direct = AppTest.from_file(str(ROOT / "ui" / "data.py"), default_timeout=60)
+    direct.session_state["user"] = auth.get_user(db, "lanhdao")
+    direct.run()
+    assert not direct.exception and not direct.file_uploader
+    assert any("chỉ được xem" in e.value for e in direct.error)

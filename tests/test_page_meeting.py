@@ -14,7 +14,7 @@ def app(tiny, monkeypatch):
     monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
     monkeypatch.chdir(ROOT)
     at = logged_in(AppTest.from_file(APP, default_timeout=120))
-    at.switch_page("pages/meeting.py")
+    at.switch_page("ui/meeting.py")
     return at
 
 
@@ -136,7 +136,7 @@ def test_presentation_from_a_link_and_with_missing_views(app, two_views):
     assert not app.exception
     assert [t.value for t in app.title] == ["Xã 00 — thôn"]          # 999 skipped: slide 2 is b
     app2 = logged_in(AppTest.from_file(APP, default_timeout=120))
-    app2.switch_page("pages/meeting.py")
+    app2.switch_page("ui/meeting.py")
     app2.query_params.update({"present": "998,999"})
     app2.run()
     assert not app2.exception and app2.warning

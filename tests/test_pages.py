@@ -74,7 +74,7 @@ def test_no_demo_banner_on_real_data(app):
 
 def test_about_page_lists_sets_and_definitions(app):
     app.run()
-    app.switch_page("pages/about.py").run()
+    app.switch_page("ui/about.py").run()
     assert not app.exception
     assert "Các bộ ranh giới" in texts(app)
     assert "vùng trắng" in texts(app)
@@ -118,7 +118,7 @@ def test_viewer_has_no_data_or_admin_pages(app):
     app.session_state["user"] = auth.User(username="lanh_dao", role="viewer")
     app.run()
     assert not app.exception
-    for hidden in ("pages/admin.py", "pages/data.py", "pages/boundaries.py"):
+    for hidden in ("ui/admin.py", "ui/data.py", "ui/boundaries.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             app.switch_page(hidden)
 
@@ -128,7 +128,7 @@ def test_admin_page_refuses_a_non_admin_even_when_reached(tiny, monkeypatch):
     from geo import auth
     monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "ui" / "admin.py"), default_timeout=60)
     at.session_state["user"] = auth.User(username="xa00", role="officer", area_code="C00")
     at.run()
     assert not at.exception

@@ -31,7 +31,7 @@ DEFAULT_METRIC = "incidents"
 METRIC_CODES = tuple(metrics.METRICS)
 K_CLASSES = 5
 # Diverging metrics (change %, z): falling is good (green), rising is bad (red) -- the
-# colours of the map page (pages/map.py), so a picture matches the screen.
+# colours of the map page (ui/map.py), so a picture matches the screen.
 DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import audit, auth, templates
-from pages.session import acting_user, database, t
+from ui.session import acting_user, database, t
 
 db = database()
 user = acting_user()

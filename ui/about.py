@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import areas, stats, vocab
-from pages.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, lang, show_demo_banner, t
 
 db = database()
 user = acting_user(db)

@@ -40,7 +40,7 @@ LONG_TEXT = ("notes", "description")      # drawn full width under the other fie
 
 def _acting_user():
     """The logged-in user every read of a record and every write is made as."""
-    from pages.session import acting_user
+    from ui.session import acting_user
     return acting_user()
 
 
@@ -410,7 +410,7 @@ def _require_login(db) -> None:
     """Nobody logged in: the login form stands in for the page.  A viewer has nothing
     to import or edit here (the library refuses too)."""
     from geo import auth
-    from pages.session import acting_user
+    from ui.session import acting_user
     user = acting_user(db)
     if user.role == "viewer":
         st.error(str(auth.PermissionDenied("Tài khoản chỉ được xem số liệu tổng hợp, không được thay đổi dữ liệu.")))
@@ -418,7 +418,7 @@ def _require_login(db) -> None:
 
 
 def main() -> None:  # pragma: no cover - exercised through AppTest
-    from pages.session import database, lang, show_demo_banner, t
+    from ui.session import database, lang, show_demo_banner, t
 
     db = database()
     _require_login(db)
@@ -953,5 +953,5 @@ def _quality_tab(db, L, t) -> None:
 if __name__ == "__main__":
     # Streamlit runs this file as ``__main__``; run the importable module's copy
     # instead, so the cached functions and classes are defined once.
-    from pages import data as _page
+    from ui import data as _page
     _page.main()

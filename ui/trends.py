@@ -12,8 +12,8 @@ import streamlit as st
 from geo import areas, auth, stats, trends, vocab
 from geo.filters import display_name
 from geo.periods import Period
-from pages import filters
-from pages.session import acting_user, database, lang, show_demo_banner, t
+from ui import filters
+from ui.session import acting_user, database, lang, show_demo_banner, t
 
 DEFAULT_START = dt.date(2019, 1, 1)
 REFORM_COLOR = "#6a3d9a"

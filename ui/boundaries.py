@@ -294,7 +294,7 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
     from streamlit_folium import st_folium
 
     from geo import auth
-    from pages.session import acting_user, database, lang, show_demo_banner, t
+    from ui.session import acting_user, database, lang, show_demo_banner, t
 
     db = database()
     user = acting_user(db)
@@ -513,7 +513,7 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
     if st.button(t("bnd_confirm"), type="primary", key=f"bnd_confirm_{fkey[:10]}"):
         bar = st.progress(0.0, text=t("bnd_storing"))
         from geo import auth
-        from pages.session import acting_user
+        from ui.session import acting_user
         user = acting_user(db)  # the logged-in user: geo checks what they may commit
         try:
             sid = bv.commit(db, p, level=level, name=set_name, valid_from=valid_from, replaces=replaces,
@@ -536,5 +536,5 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
 if __name__ == "__main__":
     # Streamlit runs this file as ``__main__``; run the importable module's copy
     # instead, so that cached results (PrepResult) pickle and tests can import it.
-    from pages import boundaries as _page
+    from ui import boundaries as _page
     _page.main()

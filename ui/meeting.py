@@ -1,6 +1,6 @@
 """Meeting (Họp giao ban): saved views, presentation mode, periods side by side, exports.
 
-Everything a view shows is in the URL: the filters (pages/filters.py, with the
+Everything a view shows is in the URL: the filters (ui/filters.py, with the
 metric and classification), ``sec`` (the section shown), ``cmp``/``year`` (the
 comparison), and, in presentation mode, ``present`` (saved view ids, in order)
 and ``slide`` (1-based).  Every figure comes from ``geo``; exports are made on
@@ -19,8 +19,8 @@ from geo import areas, auth, compstat, export, layers, maps, periods, store, vie
 from geo import filters as gfilters
 from geo.export import brief, png, tables
 from geo.stats import format_number as fmt
-from pages import filters
-from pages.session import acting_user, current_user, database, lang, show_demo_banner, t
+from ui import filters
+from ui.session import acting_user, current_user, database, lang, show_demo_banner, t
 
 SECTIONS = ("map", "views", "compare")
 PAGE_KEYS = ("mt_section", "mt_cmp", "mt_year")

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from geo import auth
-from pages.session import acting_user, database, login, logout, t
+from ui.session import acting_user, database, login, logout, t
 
 db = database()
 user = acting_user()
