@@ -224,37 +224,3 @@ def external_urls(text: str, allowed_hosts: Iterable[str] = ()) -> list[str]:
         if u not in out:
             out.append(u)
     return out
-
-
-def streamlit_folium_links(m) -> tuple[list[str], list[str]]:
-    """``(js_links, css_links)`` that ``streamlit_folium.st_folium`` would send for map ``m``.
-
-    Reproduces its walk over the element tree (``default_js``/``default_css``
-    of every ``JSCSSMixin``, plus the d3 CDN links it adds whenever a branca
-    ``ColorMap`` is anywhere in the map) without importing Streamlit.
-    """
-    import branca.colormap
-    import folium.elements
-    import folium.plugins
-
-    def walk(fig):
-        if isinstance(fig, branca.colormap.ColorMap):
-            yield fig
-        if isinstance(fig, folium.plugins.DualMap):
-            yield from walk(fig.m1)
-            yield from walk(fig.m2)
-        if isinstance(fig, folium.elements.JSCSSMixin):
-            yield fig
-        if hasattr(fig, "_children"):
-            for child in fig._children.values():
-                yield from walk(child)
-
-    css: list[str] = []
-    js: list[str] = []
-    for elem in walk(m):
-        if isinstance(elem, branca.colormap.ColorMap):
-            js.insert(0, "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js")
-            js.insert(0, "https://d3js.org/d3.v4.min.js")
-        css.extend(href for _, href in getattr(elem, "default_css", []))
-        js.extend(src for _, src in getattr(elem, "default_js", []))
-    return list(dict.fromkeys(js)), list(dict.fromkeys(css))

@@ -10,6 +10,7 @@ import folium
 import folium.plugins
 import pytest
 
+from folium_links import streamlit_folium_links
 from geo import assets
 
 ROOT = assets.PROJECT_DIR
@@ -127,7 +128,7 @@ def test_plain_folium_map_is_offline_after_configure():
     m = _sample_folium_map()
     page = m.get_root().render()
     assert assets.external_urls(page) == []
-    js, css = assets.streamlit_folium_links(m)
+    js, css = streamlit_folium_links(m)
     assert js[0] == "/app/static/vendor/leaflet/leaflet.js"       # leaflet loads first
     assert "/app/static/vendor/leaflet.heat/leaflet-heat.js" in js
     assert all(u.startswith("/app/static/vendor/") for u in js + css)
@@ -137,7 +138,7 @@ def test_plain_folium_map_is_offline_after_configure():
 def test_every_linked_file_is_installed(tmp_path):
     (tmp_path / "node_modules").symlink_to(ROOT / "node_modules", target_is_directory=True)
     assets.install_static(tmp_path)
-    js, css = assets.streamlit_folium_links(_sample_folium_map())
+    js, css = streamlit_folium_links(_sample_folium_map())
     for u in js + css:
         rel = u.removeprefix("/app/")
         assert (tmp_path / rel).is_file(), u
@@ -159,7 +160,7 @@ def test_streamlit_folium_links_reports_the_colormap_trap():
 
     m = folium.Map(tiles=None)
     branca.colormap.LinearColormap(["#ffffff", "#ff0000"], vmin=0, vmax=1).add_to(m)
-    js, _ = assets.streamlit_folium_links(m)
+    js, _ = streamlit_folium_links(m)
     assert any("d3js.org" in u for u in assets.external_urls("\n".join(js)))
 
 

@@ -13,6 +13,7 @@ import pytest
 import shapely
 import shapely.geometry
 
+from folium_links import streamlit_folium_links
 from geo import assets, maps
 from geo.vocab import MODEL_TYPES
 
@@ -276,7 +277,7 @@ def test_full_map_has_no_external_url():
 
 def test_what_streamlit_folium_sends_has_no_external_url(monkeypatch):
     m = full_map()
-    js, css = assets.streamlit_folium_links(m)
+    js, css = streamlit_folium_links(m)
     assert js[0].endswith("/leaflet/leaflet.js")
     assert set(js) == {assets.url("leaflet"), assets.url("leaflet-heat.js"), assets.url("markerclusterjs")}
     sent = sent_by_streamlit_folium(m, monkeypatch)
