@@ -651,7 +651,22 @@ _CLUSTER_ICON_JS = """
 """
 
 
-class CameraLayer(_Vendored, Layer):
+class _PointLayer(_Vendored, Layer):
+    """A switchable layer of points whose data (``payload["points"]``) goes to the
+    browser as one compact JSON array, drawn by the subclass's script."""
+    _layer_name = "AnttPoints"
+
+    def __init__(self, payload: dict, name: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = self._layer_name
+        self.payload = payload
+        self.payload_js = js_json(payload)
+
+    def _get_self_bounds(self):
+        return _points_bounds(self.payload["points"])
+
+
+class CameraLayer(_PointLayer):
     """Clustered camera points; coverage rings (``L.circle``, metres) for the
     cameras in view from ``ring_min_zoom`` on."""
     _js = assets.CLUSTER_JS
@@ -700,17 +715,10 @@ var {{ this.get_name() }} = (function (map) {
 {% endmacro %}
 """)
 
-    def __init__(self, payload: dict, name: str, show: bool = True):
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "AnttCameras"
-        self.payload = payload
-        self.payload_js = js_json(payload)
-
-    def _get_self_bounds(self):
-        return _points_bounds(self.payload["points"])
+    _layer_name = "AnttCameras"
 
 
-class GroupLayer(_Vendored, Layer):
+class GroupLayer(_PointLayer):
     """Clustered points with one round icon (colour + symbol) per model type."""
     _js = assets.CLUSTER_JS
     _css = assets.CLUSTER_CSS
@@ -738,14 +746,7 @@ var {{ this.get_name() }} = (function (map) {
 {% endmacro %}
 """)
 
-    def __init__(self, payload: dict, name: str, show: bool = True):
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "AnttGroups"
-        self.payload = payload
-        self.payload_js = js_json(payload)
-
-    def _get_self_bounds(self):
-        return _points_bounds(self.payload["points"])
+    _layer_name = "AnttGroups"
 
 
 def _points_bounds(points: list) -> list:
