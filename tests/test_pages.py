@@ -134,3 +134,16 @@ def test_admin_page_refuses_a_non_admin_even_when_reached(tiny, monkeypatch):
     assert not at.exception
     assert any("quản trị" in e.value for e in at.error)
     assert not at.dataframe
+
+
+def test_a_user_who_must_change_the_password_gets_only_the_account_page(app, tiny):
+    """Outside demo data (the tiny database is not demo data)."""
+    from geo import auth
+    auth.create_user(tiny["db"], "moi", "correct-horse", "viewer", must_change_password=True)
+    app.session_state["user"] = auth.get_user(tiny["db"], "moi")
+    app.run()
+    assert not app.exception
+    assert not app.metric                                  # no map figures
+    assert any("đổi mật khẩu" in w.value for w in app.warning)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("ui/map.py")
