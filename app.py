@@ -33,6 +33,7 @@ def _offline_assets() -> bool:
 _offline_assets()
 
 from geo import store  # noqa: E402
+from ui import filters  # noqa: E402
 from ui.session import current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
 db = database()
@@ -77,4 +78,5 @@ with st.sidebar:
 # Every page starts with ui.session.acting_user(): with nobody logged in it shows the login
 # form in place of the page, and the URL (page and filters of a shared link) stays as it is,
 # so the requested view opens right after login.
+filters.keep_state()
 nav.run()

@@ -20,7 +20,7 @@ def map_frame(page, timeout=90):
                     return f
             except Exception:  # frame navigating
                 pass
-        time.sleep(0.5)
+        page.wait_for_timeout(500)  # not time.sleep: Playwright's request guard runs only inside its calls
     raise AssertionError("the map never drew its areas")
 
 
@@ -32,7 +32,7 @@ def count_shapes(frame, expected, timeout=30):
         n = frame.evaluate("document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length")
         if n == expected:
             return n
-        time.sleep(0.5)
+        frame.page.wait_for_timeout(500)
     return n
 
 

@@ -23,7 +23,7 @@ def map_frame(page, timeout=90):
                     return f
             except Exception:
                 pass
-        time.sleep(0.5)
+        page.wait_for_timeout(500)  # not time.sleep: Playwright's request guard runs only inside its calls
     raise AssertionError("the map never drew its areas")
 
 
@@ -61,7 +61,7 @@ def test_officer_sees_only_their_commune(app):
         page.goto(app["url"] + "/?level=village&period=ytd")
         log_in(page, "can_bo", PASSWORD)
         frame = map_frame(page)
-        time.sleep(1)
+        page.wait_for_timeout(1000)
         assert frame.evaluate("document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length") \
             == len(own)
         sent = everything_sent(page)
@@ -82,13 +82,13 @@ def test_viewer_never_receives_descriptions_or_exact_points(app):
         page.goto(app["url"] + "/?level=village&period=last_year&layers=heat,cameras,groups")
         log_in(page, "lanh_dao", PASSWORD)
         map_frame(page)
-        time.sleep(2)
+        page.wait_for_timeout(2000)
         pages_seen = [everything_sent(page)]
         for path in ("compstat", "trends", "coverage", "hotspots", "meeting"):
             # through the sidebar: a full page load would be a new (logged-out) session
             page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
             page.wait_for_url(f"**/{path}**", timeout=60_000)
-            time.sleep(4)
+            page.wait_for_timeout(4000)
             pages_seen.append(everything_sent(page))
         sent = "\n".join(pages_seen)
         assert not [d for d, _, _ in sample if d in sent]

@@ -305,7 +305,9 @@ def test_pages_draw_offline_in_chromium(demo_path, tmp_path):
                 deadline = time.time() + 60
                 while time.time() < deadline and not any(
                         _paths(f) for f in page.frames if f != page.main_frame):
-                    time.sleep(0.5)
+                    # not time.sleep: the request guard (a Python route handler) only runs
+                    # while Playwright is called, so sleeping would stall the page's requests
+                    page.wait_for_timeout(500)
                 assert any(_paths(f) for f in page.frames if f != page.main_frame), name
             assert page.locator("[data-testid='stException']").count() == 0, name
         # the language switch in the sidebar (app.py) applies to the page shown

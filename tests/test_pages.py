@@ -147,3 +147,14 @@ def test_a_user_who_must_change_the_password_gets_only_the_account_page(app, tin
     assert any("đổi mật khẩu" in w.value for w in app.warning)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         app.switch_page("ui/map.py")
+
+
+def test_filters_survive_a_change_of_page(app):
+    app.query_params.update({"period": "ytd", "cat": "hinh_su", "level": "village"})
+    app.run()
+    app.switch_page("ui/about.py").run()        # a page without the filter widgets
+    app.switch_page("ui/map.py").run()
+    assert not app.exception
+    assert app.selectbox(key="f_preset").value == "ytd"
+    assert app.multiselect(key="f_cat").value == ["hinh_su"]
+    assert app.radio(key="f_level").value == "village"

@@ -11,6 +11,20 @@ from geo.filters import Filters
 from .session import lang, t
 
 ALL = ""  # the "whole province" / "all villages" choice (None would read as "nothing chosen")
+_KEYS = ("f_level", "f_set", "f_commune", "f_village", "f_preset", "f_from", "f_to", "f_cat", "f_mt",
+         "f_layers", "f_metric", "f_scheme")
+
+
+def keep_state() -> None:
+    """Keep the filters across pages (app.py calls this on every run).
+
+    Streamlit forgets a widget's value at the end of a run that does not draw it
+    (a page without filters); writing each value back makes it plain session
+    state, which survives until the next page draws the widget again."""
+    ss = st.session_state
+    for key in _KEYS:
+        if key in ss:
+            ss[key] = ss[key]
 
 
 def _init_from_url(db) -> None:
