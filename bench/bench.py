@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+from table import print_table  # noqa: E402  (bench/ is on sys.path when a script runs)
+
 def timed(fn, *a, repeat=1, **kw):
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -89,12 +91,7 @@ def main(argv):
             rows += SECTIONS[name]()
         except ModuleNotFoundError as e:
             rows.append((name, "not available", str(e)))
-    w = max(len(r[0]) for r in rows)
-    v = max(len(r[1]) for r in rows)
-    print(f"{'measure':<{w}}  {'ours':>{v}}  naive / note")
-    print("-" * (w + v + 40))
-    for label, ours, note in rows:
-        print(f"{label:<{w}}  {ours:>{v}}  {note}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ from geo.boundaries import prepare  # noqa: E402
 TARGET_S = 5.0
 
 
+from table import print_table  # noqa: E402  (bench/ is on sys.path when a script runs)
+
 def communes() -> tuple[gpd.GeoDataFrame, str]:
     """The 54 reference communes, or 54 synthetic ones when the fixtures are absent."""
     path = H.FIXTURES / H.REFERENCE
@@ -161,13 +163,7 @@ def bench_rows() -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    rows = bench_rows()
-    w = max(len(r[0]) for r in rows)
-    v = max(len(r[1]) for r in rows)
-    print(f"{'measurement':<{w}}  {'ours':>{v}}  naive / note")
-    print("-" * (w + v + 40))
-    for label, o, n in rows:
-        print(f"{label:<{w}}  {o:>{v}}  {n}")
+    print_table(bench_rows())
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ _SYLLABLES = ("Đông", "Tây", "Nam", "Bắc", "Hạ", "Thượng", "Trung", "A
               "Bình", "Tân", "Yên", "Mỹ", "Thịnh", "Vĩnh", "Cát", "Đồng", "Lạc", "Xuân", "Hưng")
 
 
+from table import print_table  # noqa: E402  (bench/ is on sys.path when a script runs)
+
 def _region() -> shapely.Polygon:
     """A district-like outline (a wobbly ellipse)."""
     t = np.linspace(0, 2 * np.pi, 720, endpoint=False)
@@ -202,12 +204,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=1500, help="number of villages (default 1500)")
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args(argv)
-    rows = [("", "ours", "naive (ratio)")] + bench_rows(a.n, a.seed)
-    w = [max(len(r[i]) for r in rows) for i in range(3)]
-    for j, r in enumerate(rows):
-        print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
-        if j == 0:
-            print("  ".join("-" * x for x in w))
+    print_table(bench_rows(a.n, a.seed))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ NAIVE_SAMPLE = 20_000
 TODAY = dt.date(2026, 11, 20)
 
 
+from table import print_table  # noqa: E402  (bench/ is on sys.path when a script runs)
+
 def voronoi_cells(n: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     x0, y0, x1, y1 = BOX
@@ -197,11 +199,7 @@ def bench_rows(sizes=(100_000, 1_000_000)) -> list[tuple[str, str, str]]:
 def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     sizes = (100_000,) if "--quick" in argv else (100_000, 1_000_000)
-    rows = bench_rows(sizes)
-    w = max(len(r[0]) for r in rows)
-    print(f"{'measurement':<{w}}  {'ours':>8}  naive")
-    for label, ours, naive in rows:
-        print(f"{label:<{w}}  {ours:>8}  {naive}")
+    print_table(bench_rows(sizes))
 
 
 if __name__ == "__main__":

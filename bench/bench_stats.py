@@ -34,6 +34,8 @@ X0, Y0, W, H = 105.0, 20.5, 1.6, 1.2
 FIRST, LAST = dt.date(2019, 1, 1), dt.date(2026, 11, 20)
 
 
+from table import print_table  # noqa: E402  (bench/ is on sys.path when a script runs)
+
 def default_path() -> Path:
     env = os.environ.get("ANTT_BENCH_DB")
     if env:
@@ -314,13 +316,7 @@ def bench_rows(path: Path | None = None) -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    rows = bench_rows()
-    w = max(len(r[0]) for r in rows)
-    v = max(len(r[1]) for r in rows)
-    print(f"{'measure':<{w}}  {'ours':>{v}}  naive / note")
-    print("-" * (w + v + 40))
-    for label, ours, note in rows:
-        print(f"{label:<{w}}  {ours:>{v}}  {note}")
+    print_table(bench_rows())
 
 
 if __name__ == "__main__":
