@@ -90,11 +90,21 @@ def log_many(conn, rows: Iterable[dict], *, user: str | None, at: str | None = N
 
 
 def entries(db, *, target_kind: str | None = None, target_id: str | None = None,
-            user: str | None = None, action: str | None = None, limit: int | None = 1000) -> pd.DataFrame:
+            user: str | None = None, action: str | None = None, limit: int | None = 1000,
+            actor=None) -> pd.DataFrame:
     """Audit rows, newest first, optionally for one record, user or action.
+
+    ``actor``: who asks (a ``geo.auth.User``, a ``geo.scope.Scope``, a username or
+    None = the local administrator).  The whole log is for administrators; anyone
+    else gets only the rows of their own actions.
 
     ``before``/``after`` are returned as the stored JSON text."""
     where, args = [], []
+    from . import auth
+    who = auth.resolve(db, actor)
+    if not who.is_admin:
+        where.append("username = ?")
+        args.append(who.username)
     for col, val in (("target_kind", target_kind), ("target_id", target_id), ("username", user),
                      ("action", action)):
         if val is not None:

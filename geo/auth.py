@@ -1,4 +1,4 @@
-"""Users, roles and area scope: who may see and change what.
+"""Users and roles: who may see and change what (the area scope: :mod:`geo.scope`).
 
 Every read of records and every write in ``geo`` takes the acting
 :class:`User`; this module is the one place that says what that user may do.
@@ -21,8 +21,6 @@ import os
 import re
 from dataclasses import dataclass
 
-import numpy as np
-import shapely
 import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -107,9 +105,11 @@ def _check_password(password: str) -> None:
 def _check_area(db, area_code: str | None) -> None:
     if not area_code:
         raise AuthError("Cán bộ (officer) phải được gán một địa bàn (--area MÃ_XÃ).")
-    if db.conn.execute("SELECT 1 FROM areas WHERE code = ? AND level IN ('commune', 'village')",
+    # an officer's area is a commune (their scope is its polygon in the current commune set,
+    # see geo.scope), never a village: villages are uploaded by officers themselves
+    if db.conn.execute("SELECT 1 FROM areas WHERE code = ? AND level = 'commune'",
                        (area_code,)).fetchone() is None:
-        raise AuthError(f"Không có địa bàn mã {area_code}.")
+        raise AuthError(f"Không có xã/phường mã {area_code}.")
 
 
 def create_user(db: sqlite_utils.Database, username: str, password: str, role: str, area_code: str | None = None,
@@ -204,17 +204,6 @@ def set_disabled(db: sqlite_utils.Database, username: str, disabled: bool = True
                   after={"disabled": disabled})
 
 
-def area_scope(db: sqlite_utils.Database, user: User, set_id: int) -> set[str] | None:
-    """Codes of ``set_id`` the user may see record-level data of (None: all of them).
-
-    An officer's area is a commune (or village) code; on another boundary set it
-    covers the areas lying mostly inside it."""
-    if user.role != "officer":
-        return None
-    from .stats import codes_within
-    return codes_within(db, set_id, user.area_code)
-
-
 def resolve(db: sqlite_utils.Database, user: "User | str | None") -> User:
     """The acting :class:`User`: None is the local administrator (the CLI without
     --user), a name is looked up (unknown or disabled: refused)."""
@@ -222,6 +211,9 @@ def resolve(db: sqlite_utils.Database, user: "User | str | None") -> User:
         return SYSTEM
     if isinstance(user, User):
         return user
+    inner = getattr(user, "user", None)  # a geo.scope.Scope: resolved already
+    if isinstance(inner, User):
+        return inner
     found = get_user(db, str(user).strip().lower())
     if found is None:
         raise PermissionDenied(f"Không có người dùng {user}.")
@@ -240,57 +232,6 @@ def require_points(user: User) -> None:
     """Exact incident points and descriptions: admins and officers only."""
     if not user.sees_points:
         raise PermissionDenied("Tài khoản chỉ được xem số liệu tổng hợp (không xem vị trí, nội dung vụ việc).")
-
-
-_SCOPE_TOLERANCE_DEG = 1e-6  # a point exactly on the border is inside
-
-
-def scope_polygon(db: sqlite_utils.Database, user: User):
-    """The surface an officer may see and change (None for the other roles)."""
-    if user.role != "officer":
-        return None
-    row = db.conn.execute("SELECT geometry FROM areas WHERE code = ? ORDER BY set_id DESC LIMIT 1",
-                          (user.area_code,)).fetchone()
-    if row is None:
-        return shapely.Polygon()  # an area that no longer exists: nothing
-    poly = shapely.from_wkb(row[0]).buffer(_SCOPE_TOLERANCE_DEG)
-    shapely.prepare(poly)
-    return poly
-
-
-def scope_mask(db: sqlite_utils.Database, user: User, *, lon=None, lat=None, codes=None,
-               n: int | None = None) -> np.ndarray | None:
-    """Which records lie in the user's area (None: the user is not limited).
-
-    A record with a point is placed by the point; one with only an area code
-    (an incident's area, a group's village) by that area's inner point."""
-    poly = scope_polygon(db, user)
-    if poly is None:
-        return None
-    size = n if n is not None else len(lon if lon is not None else codes)
-    x = np.full(size, np.nan) if lon is None else np.asarray(lon, dtype=float)
-    y = np.full(size, np.nan) if lat is None else np.asarray(lat, dtype=float)
-    x, y = x.copy(), y.copy()
-    if codes is not None:
-        codes = np.asarray(codes, dtype=object)
-        has_code = np.array([isinstance(c, str) and c.strip() != "" for c in codes], dtype=bool)
-        need = ~(np.isfinite(x) & np.isfinite(y)) & has_code
-        if need.any():
-            wanted = sorted({str(c) for c in codes[need]})
-            reps: dict[str, tuple[float, float]] = {}
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i:i + 500]
-                for code, cx, cy in db.conn.execute(
-                        f"SELECT code, centroid_lon, centroid_lat FROM areas WHERE code IN "
-                        f"({','.join('?' * len(chunk))}) ORDER BY set_id", chunk):
-                    reps[code] = (cx, cy)
-            for i in np.flatnonzero(need):
-                x[i], y[i] = reps.get(str(codes[i]), (np.nan, np.nan))
-    ok = np.isfinite(x) & np.isfinite(y)
-    out = np.zeros(size, dtype=bool)
-    if ok.any() and not poly.is_empty:
-        out[ok] = shapely.contains_xy(poly, x[ok], y[ok])
-    return out
 
 
 def upload_limits() -> tuple[int, int]:

@@ -151,6 +151,8 @@ def cmd_import_boundaries(args) -> int:
     """
     from .boundaries import BoundaryError, prepare
     from .boundaries import versions as bv
+    if args.commune:
+        return _import_commune_villages(args)
     try:
         valid_from = bv.parse_date(args.valid_from)
     except BoundaryError as e:
@@ -199,6 +201,83 @@ def cmd_import_boundaries(args) -> int:
             _remove_db(db, path)
         raise
     _print_json(bv.summary(prepared, set_id))
+    return 0
+
+
+def _import_commune_villages(args) -> int:
+    """``import-boundaries FILE --level village --commune CODE``: the villages of one commune,
+    checked against it; an officer's become a pending submission, an admin's are approved.
+    Prints submission_id, status, commune, villages, outside_share, uncovered_share,
+    overlaps, warnings, replaced_pending, set_id, checks."""
+    from . import scope, submissions
+    from .boundaries import BoundaryError, prepare
+    from .boundaries import versions as bv
+    from .boundaries.village_checks import commune_polygon
+    if args.level != "village":
+        raise CliError("--commune chỉ dùng với --level village (villages of one commune)")
+    if args.replaces is not None:
+        raise CliError("--replaces không dùng với --commune: thôn của xã thay vào lớp thôn hiện hành")
+    path = store.db_path(args.db)
+    if not path.exists():
+        raise CliError(f"{path}: chưa có cơ sở dữ liệu (no database)")
+    db = store.open_db(path, create=False)
+    sc = scope.resolve(db, args.user)
+    try:
+        submissions._may_submit(db, sc, args.commune)     # before reading the file
+        commune_polygon(db, args.commune)
+        parent = bv.parent_layer(db, bv.default_parent_set(db, "village").id)
+        prepared = prepare(_boundary_files(args.file), level="village", layer=args.layer,
+                           code_field=args.code_field, name_field=args.name_field,
+                           parent_field=args.parent_field, crs=args.crs, encoding=args.encoding, parent=parent)
+        out = submissions.submit(db, prepared, args.commune, user=sc, dry_run=args.dry_run)
+    except BoundaryError as e:
+        raise CliError(str(e)) from None
+    except auth.PermissionDenied:
+        raise
+    except Exception as e:  # noqa: BLE001 - an unreadable file is refused, never a stack trace
+        first = (str(e).strip().splitlines() or [""])[0][:200]
+        raise CliError(f"không đọc được {Path(args.file[0]).name} ({type(e).__name__}: {first})") from None
+    out["checks"] = out.pop("report")
+    out["warnings"] = list(dict.fromkeys([*prepared.warnings, *out["warnings"]]))
+    _print_json(out)
+    return 0
+
+
+def cmd_submissions(args) -> int:
+    """``submissions list [--status S]``, ``submissions approve ID``, ``submissions reject ID --why TEXT``."""
+    from . import submissions
+    from .boundaries import BoundaryError
+    db = store.open_db(args.db, create=False)
+    try:
+        if args.action == "list":
+            if args.id is not None:
+                raise CliError("submissions list không nhận ID (use --status)")
+            _print_json(submissions.list_submissions(db, status=args.status, user=args.user))
+            return 0
+        if args.id is None:
+            raise CliError(f"submissions {args.action} cần số bản gửi (needs ID)")
+        if args.action == "approve":
+            _print_json(submissions.approve(db, args.id, user=args.user))
+        else:
+            if not (args.why or "").strip():
+                raise CliError("submissions reject cần lý do: --why TEXT")
+            _print_json(submissions.reject(db, args.id, why=args.why, user=args.user))
+    except BoundaryError as e:
+        raise CliError(str(e)) from None
+    return 0
+
+
+def cmd_village_status(args) -> int:
+    """One row per commune of the current commune set: code, name, status, villages,
+    updated_on, uploaded_by (JSON or CSV)."""
+    from . import submissions
+    db = store.open_db(args.db, create=False)
+    auth.resolve(db, args.user)
+    df = submissions.village_status(db)
+    if args.format == "csv":
+        sys.stdout.write(df.to_csv(index=False))
+    else:
+        _print_json(df.to_dict(orient="records"))
     return 0
 
 
@@ -410,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code-field", help="column holding the unit code")
     p.add_argument("--name-field", help="column holding the unit name")
     p.add_argument("--parent-field", help="column holding the parent unit's code or name")
+    p.add_argument("--commune", metavar="CODE",
+                   help="with --level village: the villages of this one commune (an officer: their own), "
+                        "checked against it and submitted for review")
     p.add_argument("--crs", metavar="EPSG:NNNN", help="coordinate system of the file (overrides .prj)")
     p.add_argument("--encoding", help="text encoding: utf-8, cp1258, tcvn3, vni, latin-1")
     p.add_argument("--valid-from", metavar="YYYY-MM-DD", help="first day the set is valid (default: today)")
@@ -418,6 +500,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="acting user (default: the local administrator)")
     p.add_argument("--dry-run", action="store_true", help="read and check only; write nothing")
     p.set_defaults(func=cmd_import_boundaries)
+
+    p = sub.add_parser("submissions", parents=[dbp], help="village boundary submissions: list, approve, reject")
+    p.add_argument("action", choices=["list", "approve", "reject"])
+    p.add_argument("id", nargs="?", type=int, metavar="ID")
+    p.add_argument("--status", choices=["pending", "approved", "rejected", "superseded"])
+    p.add_argument("--why", help="the reason of a rejection (shown to the officer)")
+    p.add_argument("--user", help="act as this user (default: the local administrator)")
+    p.set_defaults(func=cmd_submissions)
+
+    p = sub.add_parser("village-status", parents=[dbp], help="village map status of every commune")
+    p.add_argument("--format", choices=["json", "csv"], default="json")
+    p.add_argument("--user", help="act as this user (default: the local administrator)")
+    p.set_defaults(func=cmd_village_status)
 
     p = sub.add_parser("export-boundaries", parents=[dbp], help="write a boundary set as GeoJSON or GeoPackage")
     p.add_argument("--set", type=int, required=True, metavar="SET_ID")

@@ -116,19 +116,25 @@ def confidence(z) -> np.ndarray:
 
 
 @stats.consistent
-def hot_spots(db, set_id: int, period: Period, *, categories=None, area: str | None = None) -> pd.DataFrame:
+def hot_spots(db, set_id: int, period: Period, *, categories=None, area: str | None = None,
+              user=None) -> pd.DataFrame:
     """Gi* hot and cold spots of the period's incident counts per area of ``set_id``.
 
     Counts are those of :func:`geo.stats.incident_counts` (the same as the map's).
     ``area`` narrows the study region to the areas inside it.  Columns: code, name,
     incidents, z (2 decimals), p (two-sided), confidence (0/90/95/99), class
-    (:data:`CLASSES`)."""
+    (:data:`CLASSES`).  ``user`` (the acting user or its :class:`geo.scope.Scope`; None =
+    the local administrator): an officer's study region is their own commune."""
+    from . import scope as scope_mod
+    allowed = scope_mod.resolve(db, user).codes(db, set_id)
     set_id = int(set_id)
     codes, nbrs = neighbours(db, set_id)
     counts = stats.incident_counts(db, set_id, period, categories).reindex(codes).fillna(0).to_numpy()
     keep = np.ones(len(codes), dtype=bool)
     if area:
         keep = np.isin(codes, list(stats.codes_within(db, set_id, area)))
+    if allowed is not None:
+        keep &= np.isin(codes, list(allowed))
     pos = np.full(len(codes), -1)
     pos[keep] = np.arange(keep.sum())
     sub_nbrs = [pos[nb][pos[nb] >= 0] for nb, k in zip(nbrs, keep) if k]

@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from . import areas, auth, stats
+from . import scope as scope_mod
 from .periods import Period
 
 
 def _scoped(db, user, set_id, area_codes):
     """``area_codes`` narrowed to what the acting user may see (None = everything)."""
-    scope = auth.area_scope(db, auth.resolve(db, user), set_id)
+    scope = scope_mod.resolve(db, user).codes(db, set_id)
     if scope is None:
         return area_codes
     return set(scope) if area_codes is None else set(area_codes) & set(scope)

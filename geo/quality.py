@@ -157,9 +157,10 @@ def records(db: sqlite_utils.Database, check: str, kind: str, *, today: dt.date 
     df = pd.read_sql_query(sql, db.conn, params={"today": (today or dt.date.today()).isoformat()})
     if actor.role == "officer":
         code_col = "village_code" if kind == "groups" else ("area_code" if "area_code" in df else None)
-        inside = auth.scope_mask(db, actor, lon=df["lon"] if "lon" in df else None,
-                                 lat=df["lat"] if "lat" in df else None,
-                                 codes=df[code_col] if code_col else None, n=len(df))
+        from . import scope
+        inside = scope.resolve(db, actor).mask(db, lon=df["lon"] if "lon" in df else None,
+                                               lat=df["lat"] if "lat" in df else None,
+                                               codes=df[code_col] if code_col else None, n=len(df))
         df = df[inside].reset_index(drop=True)
         if limit:
             df = df.head(int(limit))

@@ -1084,7 +1084,8 @@ def _in_scope(db, actor: "auth.User", spec: Kind, frame: pd.DataFrame) -> np.nda
         return frame[name].to_numpy(dtype=object) if name in frame.columns else None
     num = lambda a: None if a is None else pd.to_numeric(pd.Series(a), errors="coerce").to_numpy(dtype=float)  # noqa: E731
     codes = col("village_code") if spec.name == "groups" else col("area_code")
-    return auth.scope_mask(db, actor, lon=num(col("lon")), lat=num(col("lat")), codes=codes, n=len(frame))
+    from . import scope
+    return scope.resolve(db, actor).mask(db, lon=num(col("lon")), lat=num(col("lat")), codes=codes, n=len(frame))
 
 
 def _check_scope(db, actor, spec: Kind, *frames: pd.DataFrame) -> None:

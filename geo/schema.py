@@ -153,6 +153,30 @@ MIGRATIONS: list[list[str]] = [
             UNIQUE (owner, name)
         )""",
     ],
+    # village boundaries uploaded by commune officers, waiting for review: kept apart from
+    # boundary_sets/areas so that nothing that reads areas sees them before approval
+    [
+        """CREATE TABLE village_submissions (
+            id INTEGER PRIMARY KEY,
+            commune_code TEXT NOT NULL,
+            commune_set_id INTEGER NOT NULL REFERENCES boundary_sets(id),
+            status TEXT NOT NULL CHECK (status IN ('pending','approved','rejected','superseded')),
+            submitted_by TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            source_file TEXT,
+            villages INTEGER NOT NULL,
+            features TEXT NOT NULL,          -- GeoJSON FeatureCollection of the checked villages (WGS84)
+            report TEXT NOT NULL,            -- JSON: every check (geo.boundaries.village_checks)
+            reviewed_by TEXT,
+            reviewed_at TEXT,
+            reason TEXT,
+            set_id INTEGER REFERENCES boundary_sets(id)   -- the layer version an approval made
+        )""",
+        "CREATE INDEX village_submissions_commune ON village_submissions (commune_code, id)",
+        # at most one pending submission per commune (a new one supersedes it)
+        "CREATE UNIQUE INDEX village_submissions_one_pending ON village_submissions (commune_code) "
+        "WHERE status = 'pending'",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -309,8 +309,8 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
     code of this set or of a set above it).  ``user`` (the acting user; None =
     the local administrator): an officer gets only the areas of their own area.
     """
-    from . import auth
-    scope = auth.area_scope(db, auth.resolve(db, user), set_id)
+    from . import scope as scope_mod
+    scope = scope_mod.resolve(db, user).codes(db, set_id)
     set_id = int(set_id)
     t = record_tables(db)
     tab = set_table(db, set_id)

@@ -92,7 +92,7 @@ def _resolve(db, set_id: int, areas_wanted) -> list[tuple[str, np.ndarray]]:
 
 @stats.consistent
 def incident_series(db, set_id: int, start, end, *, freq: str = "month", categories=None,
-                    areas=None, by: str | None = "category") -> pd.DataFrame:
+                    areas=None, by: str | None = "category", user=None) -> pd.DataFrame:
     """Incidents per month or week in [start, end] on boundary set ``set_id``.
 
     ``areas``: codes (of the set, or of a set above it such as a commune when
@@ -102,7 +102,12 @@ def incident_series(db, set_id: int, start, end, *, freq: str = "month", categor
     area of the set when ``areas`` is None), summed over the selected categories;
     ``by=None``: one column ``incidents``.
     Index: the buckets' first days (``bucket``); see the module doc for ``attrs``.
+    ``user``: the acting user or its :class:`geo.scope.Scope` (None = the local
+    administrator); an officer counts only the incidents of their own commune, and
+    the columns of ``by="area"`` are only areas inside it (another commune: zeros).
     """
+    from . import scope as scope_mod
+    allowed = scope_mod.resolve(db, user).codes(db, set_id)
     start, end = parse_date(start), parse_date(end)
     if end < start:
         raise ValueError(f"period ends ({end}) before it starts ({start})")
@@ -115,6 +120,9 @@ def incident_series(db, set_id: int, start, end, *, freq: str = "month", categor
     nb = int(_bucket_of_days(np.array([d1]), freq)[0]) - b0 + 1
     index = buckets(start, end, freq)
     m = (idx >= 0) & (t.inc_day >= d0) & (t.inc_day <= d1) & stats.category_mask(t, categories)
+    if allowed is not None:
+        inside = np.isin(codes, list(allowed))
+        m &= inside[np.clip(idx, 0, None)]
     # positions of the set's codes in the table order (incident_areas holds the same codes)
     if by == "area":
         if areas is None:
@@ -122,6 +130,8 @@ def incident_series(db, set_id: int, start, end, *, freq: str = "month", categor
             k = len(codes)
             counts = np.bincount((bk[sel] - b0) * k + idx[sel], minlength=nb * k).reshape(nb, k)
             df = pd.DataFrame(counts, index=index, columns=list(codes))
+            if allowed is not None:
+                df = df[[c for c in codes if c in allowed]]
         else:
             cols = {}
             for a, lut in _resolve(db, set_id, areas):

@@ -188,9 +188,9 @@ def parse_date(value, what: str = "Ngày hiệu lực") -> str | None:
 
 def check_permission(db: sqlite_utils.Database, user, level: str, gdf: gpd.GeoDataFrame,
                      replaces: areas.BoundarySet | None = None) -> str | None:
-    """Who may store this set (see :mod:`geo.auth`): an administrator any set; an
-    officer only a village set lying inside their area (and replacing only a set
-    that does too); a viewer nothing.  ``user``: a :class:`geo.auth.User`, a
+    """Who may store this set (see :mod:`geo.auth`): an administrator any set;
+    nobody else (an officer's villages of their commune are a submission for review,
+    :func:`geo.submissions.submit`; the province layer is assembled from them).  ``user``: a :class:`geo.auth.User`, a
     username, or None (the local administrator).  Returns the username to record;
     raises ``geo.auth.PermissionDenied`` (Vietnamese message)."""
     try:
@@ -200,23 +200,11 @@ def check_permission(db: sqlite_utils.Database, user, level: str, gdf: gpd.GeoDa
     actor = auth.resolve(db, user)
     if actor.is_admin:
         return None if user is None else actor.username
-    if actor.role != "officer" or level != "village":
-        raise auth.PermissionDenied("Chỉ quản trị viên được lưu bộ ranh giới cấp "
-                                    f"{LEVEL_LABELS.get(level, level)}; cán bộ chỉ nhập ranh giới thôn/tổ "
-                                    "dân phố trong địa bàn của mình.")
-    reps = shapely.point_on_surface(np.asarray(gdf.geometry.values, dtype=object))
-    inside = auth.scope_mask(db, actor, lon=shapely.get_x(reps), lat=shapely.get_y(reps))
-    if inside is not None and not inside.all():
-        out = [str(c) for c in np.asarray(gdf["code"])[~inside]]
-        raise auth.PermissionDenied(f"{len(out)} thôn/tổ dân phố nằm ngoài địa bàn {actor.area_code} "
-                                    f"({', '.join(out[:5])}); chỉ được nhập ranh giới trong địa bàn của mình.")
-    if replaces is not None:
-        t = areas.area_table(db, replaces.id)
-        mask = auth.scope_mask(db, actor, lon=t["centroid_lon"].to_numpy(), lat=t["centroid_lat"].to_numpy())
-        if mask is not None and not mask.all():
-            raise auth.PermissionDenied(f"Bộ ranh giới {replaces.id} có đơn vị ngoài địa bàn {actor.area_code}; "
-                                        "chỉ quản trị viên được thay thế bộ này.")
-    return actor.username
+    if actor.role == "officer" and level == "village":
+        raise auth.PermissionDenied("Cán bộ không lưu trực tiếp lớp thôn/tổ dân phố của tỉnh: hãy gửi ranh giới "
+                                    "thôn của xã mình (chọn xã, --commune MÃ_XÃ) để quản trị viên duyệt.")
+    raise auth.PermissionDenied("Chỉ quản trị viên được lưu bộ ranh giới cấp "
+                                f"{LEVEL_LABELS.get(level, level)}.")
 
 
 def default_name(prepared: Prepared, valid_from: str | None) -> str:
@@ -274,6 +262,20 @@ def commit(db: sqlite_utils.Database, prepared: Prepared, *, level: str | None =
     step(0.02, "Đang kiểm tra… (checking)")
     req = check_request(db, level, valid_from=valid_from, replaces=replaces, parent_set_id=parent_set_id)
     user = check_permission(db, imported_by, level, gdf, req["replaces"])
+    if level == "village":
+        # one province layer made of commune parts: every commune of the file is checked
+        from .. import submissions
+        cur_v = areas.current_set(db, "village")
+        if req["replaces"] is not None and (cur_v is None or req["replaces"].id != cur_v.id):
+            raise BoundaryError(f"Lớp thôn/tổ dân phố hiện hành là bộ {cur_v.id if cur_v else '–'}; "
+                                f"không thể thay bộ {req['replaces'].id}.")
+        step(0.05, "Đang kiểm tra từng xã… (checking each commune)")
+        made = submissions.import_province(
+            db, gdf, user=imported_by, source_file=prepared.source_file, name=(name or "").strip() or None,
+            valid_from=req["valid_from"], encoding=prepared.encoding_detected, source_crs=prepared.crs_used)
+        prepared.warnings.extend(w for w in made["warnings"] if w not in prepared.warnings)
+        step(1.0, "Đã lưu. (done)")
+        return int(made["set_id"])
     with store.transaction(db) as conn:
         # checked again under the write lock: another import may have closed the set meanwhile
         req = check_request(db, level, valid_from=valid_from, replaces=replaces, parent_set_id=parent_set_id)

@@ -66,8 +66,8 @@ class View:
 
     def scoped(self, db) -> bool:
         """Whether the acting user sees only part of the set (an officer)."""
-        from .. import auth
-        return auth.area_scope(db, auth.resolve(db, self.user), self.set_id) is not None
+        from .. import scope
+        return scope.resolve(db, self.user).limited
 
 
 def t(key: str, lang: str = "vi", **fmt) -> str:
