@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from geo import auth
+from geo import auth, scope
 
 
 @pytest.fixture
@@ -80,10 +80,10 @@ def test_change_password(db):
 def test_officer_scope_follows_boundary_sets(tiny):
     db = tiny["db"]
     u = auth.create_user(db, "lan", "correct-horse", "officer", "C00")
-    assert auth.area_scope(db, u, tiny["communes"]) == {"C00"}
-    assert auth.area_scope(db, u, tiny["villages"]) == {"C00V0", "C00V1"}
-    assert auth.area_scope(db, u, tiny["old"]) == {"OC00V0", "OC00V1"}   # old communes inside it
-    assert auth.area_scope(db, auth.SYSTEM, tiny["communes"]) is None
+    assert scope.resolve(db, u).codes(db, tiny["communes"]) == {"C00"}
+    assert scope.resolve(db, u).codes(db, tiny["villages"]) == {"C00V0", "C00V1"}
+    assert scope.resolve(db, u).codes(db, tiny["old"]) == {"OC00V0", "OC00V1"}   # old communes inside it
+    assert scope.resolve(db, auth.SYSTEM).codes(db, tiny["communes"]) is None
 
 
 def test_user_writes_are_audited(db):

@@ -229,7 +229,9 @@ def test_loose_shapefile_by_its_shp(tmp_path):
     assert out["crs_detected"].startswith("EPSG:5899")
     fc = json.loads(geo_cli("export-boundaries", "--db", db, "--set", 5, check=0).stdout)
     parents = {f["properties"]["code"]: f["properties"]["parent_code"] for f in fc["features"]}
-    assert parents == {"T0": "C00", "T1": "C00", "T2": "C10", "T3": "C10"}
+    # the file's communes get its villages, the others keep theirs (one province layer)
+    assert parents == {"T0": "C00", "T1": "C00", "T2": "C10", "T3": "C10", "C01V0": "C01", "C01V1": "C01",
+                       "C11V0": "C11", "C11V1": "C11"}
     back = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in fc["features"]}
     assert max(shapely.hausdorff_distance(back[f"T{i}"], g) for i, g in enumerate(geoms)) * 111_320 < 1.0
 

@@ -154,10 +154,14 @@ def test_who_may_store_a_set(tiny):
             bv.commit(db, p, valid_from="2026-01-01", **kw)
         one_vietnamese_line(e)
         assert dump(db) == before
-    # an officer stores the villages of their own commune
-    sid = bv.commit(db, villages_of_c00(), valid_from="2026-01-01", imported_by="canbo")
-    assert areas.get_set(db, sid).imported_by == "canbo"
-    assert areas.get_set(db, tiny["villages"]).valid_to is None
+    # an officer does not store even their own commune's villages as a set: they submit them
+    with pytest.raises(auth.PermissionDenied, match="--commune"):
+        bv.commit(db, villages_of_c00(), valid_from="2026-01-01", imported_by="canbo")
+    assert dump(db) == before
+    from geo import submissions
+    out = submissions.submit(db, villages_of_c00(), "C00", user="canbo")
+    assert out["status"] == "pending"
+    assert [s.id for s in areas.list_sets(db, "village")] == [tiny["villages"]]   # nothing reads it yet
 
 
 def test_duplicate_codes_refused(tiny):
@@ -207,7 +211,9 @@ def test_commit_of_a_real_prepare(tiny, tmp_path):
     assert p.gdf["parent_code"].tolist() == ["C00", "C00", "C10", "C10"] and not p.orphans
     sid = bv.commit(db, p, valid_from="2026-03-01", replaces=tiny["villages"])
     s = areas.get_set(db, sid)
-    assert s.parent_set_id == tiny["communes"] and s.areas == 4 and s.level == "village"
+    # C00 and C10 get the file's villages; C01 and C11 keep theirs (one province layer)
+    assert s.parent_set_id == tiny["communes"] and s.areas == 8 and s.level == "village"
+    assert set(areas.area_table(db, sid)["code"]) == {"T0", "T1", "T2", "T3", "C01V0", "C01V1", "C11V0", "C11V1"}
     assert areas.get_set(db, tiny["villages"]).valid_to == "2026-02-28"
     assert areas.child_set(db, tiny["communes"]).id == sid
 
