@@ -257,6 +257,12 @@ def get_submission(db: sqlite_utils.Database, submission_id: int, *, user=None) 
     return row
 
 
+def review_checks(db: sqlite_utils.Database, submission: dict) -> VillageCheck:
+    """The checks of a submission (from :func:`get_submission`) against today's commune
+    and layer, as approval will run them."""
+    return check_villages(db, submission["gdf"], submission["commune_code"])
+
+
 def _commune_names(db) -> dict[str, str]:
     cur = areas.current_set(db, "commune")
     if cur is None:

@@ -60,7 +60,7 @@ with tab_audit:
     who = c1.text_input(t("username"), key="audit_user").strip() or None
     action = c2.text_input(t("action"), key="audit_action").strip() or None
     kind = c3.text_input(t("target_kind"), key="audit_kind").strip() or None
-    log_df = audit.entries(db, user=who, action=action, target_kind=kind, limit=5000)
+    log_df = audit.entries(db, user=who, action=action, target_kind=kind, limit=5000, actor=user)
     st.caption(t("audit_readonly", n=len(log_df)))
     st.dataframe(log_df, hide_index=True, width="stretch")
     d1, d2 = st.columns(2)

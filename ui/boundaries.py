@@ -303,6 +303,9 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
         st.stop()
     L = lang()
     tiles = os.environ.get("ANTT_TILES") or None
+    from geo import scope, submissions
+    from ui import boundary_villages as bvil
+    sc = scope.resolve(db, user)       # once for the request
 
     @st.cache_data(show_spinner=False, max_entries=6, ttl=3600)
     def cached_prepare(key: str, level: str, options: tuple, parent_key: tuple, _files, _parent) -> PrepResult:
@@ -314,6 +317,12 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
 
     st.markdown(f"#### {t('bnd_title')}")
     show_demo_banner(db)
+    if user.role == "officer":
+        # an officer: only the village level of their own commune, submitted for review
+        bvil.officer_section(st, st_folium, t, L, db, user, sc, tiles, run_prepare, files_key)
+        return
+    bvil.admin_section(st, st_folium, t, L, db, sc, tiles)
+    st.divider()
 
     # ------------------------------------------------------------------ upload
     st.markdown(f"##### {t('bnd_upload')}")
@@ -332,6 +341,13 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
         parent_id = c1.selectbox(t("bnd_parent_set"), choices,
                                  index=choices.index(cur.id) if cur else 0, key=f"bnd_parent_{level}",
                                  format_func=lambda i: t("bnd_none") if i is None else labels[i])
+    commune = None
+    if level == "village":
+        cset = areas.current_set(db, "commune")
+        ctab = areas.area_table(db, cset.id) if cset else pd.DataFrame(columns=["code", "name"])
+        cnames = dict(zip(ctab["code"], ctab["name"]))
+        commune = c1.selectbox(t("vil_commune_pick"), [None, *cnames], key="bnd_commune",
+                               format_func=lambda c: t("bnd_none") if c is None else f"{cnames[c]} ({c})")
 
     if not ups:
         st.caption(t("bnd_upload_hint"))
@@ -354,7 +370,10 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
             # a stored set never changes: its id (and the database file) identify the parent layer
             res = cached_prepare(fkey, level, tuple(sorted(opts.items())),
                                  (str(store.db_path()), parent_id), files, parent)
-        _show_result(st, st_folium, t, L, db, res, fkey, level, parent_id, state, tiles)
+        if commune and res.ok:
+            _show_commune_villages(st, st_folium, t, L, db, res, fkey, commune, sc, tiles)
+        else:
+            _show_result(st, st_folium, t, L, db, res, fkey, level, parent_id, state, tiles)
 
     # ------------------------------------------------------------------ sets
     st.divider()
@@ -397,6 +416,39 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
         shown["status"] = shown["status"].map(lambda s: t("bnd_status_" + s))
         st.dataframe(shown.rename(columns={c: t("bnd_cmp_" + c) for c in shown.columns}),
                      hide_index=True, width="stretch")
+
+
+def _show_commune_villages(st, st_folium, t, L, db, res: PrepResult, fkey, commune, sc, tiles) -> None:
+    """An administrator's file of one commune's villages: the checks, then approved at once."""
+    from geo import auth, submissions
+    from ui import boundary_villages as bvil
+    try:
+        chk = submissions.check(db, res.prepared, commune, user=sc)
+    except (BoundaryError, auth.PermissionDenied) as e:
+        st.error(str(e))
+        return
+    bvil._checks_block(st, t, chk)
+    m1, m2 = st.columns(2)
+    with m1:
+        st_folium(bvil.check_map(submissions.current_villages(db, commune), None, L, title=t("vil_before"),
+                                 tiles=tiles), height=420, use_container_width=True, returned_objects=[],
+                  key=f"bnd_cv_before_{fkey[:8]}")
+    with m2:
+        st_folium(bvil.check_map(chk.gdf, chk, L, title=t("vil_after"), tiles=tiles), height=420,
+                  use_container_width=True, returned_objects=[], key=f"bnd_cv_after_{fkey[:8]}")
+    done = st.session_state.setdefault("bnd_done", {})
+    run_key = f"{fkey}:village:{commune}"
+    if run_key in done:
+        st.success(t("vil_approved_now", set_id=done[run_key]))
+        return
+    if chk.ok and st.button(t("bnd_confirm"), type="primary", key=f"bnd_cv_confirm_{fkey[:8]}"):
+        try:
+            out = submissions.submit(db, res.prepared, commune, user=sc)
+        except (BoundaryError, auth.PermissionDenied) as e:
+            st.error(str(e))
+            return
+        done[run_key] = out["set_id"]
+        st.rerun()
 
 
 def _option_box(st, t, container, label: str, choices: list, state: dict, opt: str, fkey: str,

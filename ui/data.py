@@ -319,9 +319,10 @@ def fmt_time(iso: str | None) -> str:
         return iso
 
 
-def history_frame(db, kind: str, record_id: str, lang: str, limit: int = 200) -> pd.DataFrame:
-    """The audit rows of one record, newest first: when, who, action, what changed, note."""
-    log_ = audit.entries(db, target_kind=kind, target_id=str(record_id), limit=limit)
+def history_frame(db, kind: str, record_id: str, lang: str, limit: int = 200, *, actor=None) -> pd.DataFrame:
+    """The audit rows of one record, newest first: when, who, action, what changed, note
+    (``actor``: who asks; a non-admin sees their own actions only, see :func:`geo.audit.entries`)."""
+    log_ = audit.entries(db, target_kind=kind, target_id=str(record_id), limit=limit, actor=actor)
     rows = []
     for r in log_.itertuples(index=False):
         detail = audit.decode(r.detail)
@@ -622,7 +623,8 @@ def _form_tab(db, L, t) -> None:
         _record_form(db, kind, rec, path, rev, L, t)
     if rid:
         st.markdown(f"##### {t('data_history')}")
-        hist = history_frame(db, kind, rid, L)
+        from ui.session import acting_user
+        hist = history_frame(db, kind, rid, L, actor=acting_user(db))
         if hist.empty:
             st.caption(t("data_history_none"))
         else:

@@ -33,9 +33,10 @@ if vset is None:
     st.stop()
 
 # an officer's study region is their own area (their scope), whatever the filter says
-scope = auth.area_scope(db, user, vset.id)
-hs = hotspots.hot_spots(db, vset.id, f.period, categories=f.categories,
-                        area=f.area or (user.area_code if scope is not None else None))
+from geo import scope as scope_mod
+acting = scope_mod.resolve(db, user)          # resolved once for this request
+scope = acting.codes(db, vset.id)
+hs = hotspots.hot_spots(db, vset.id, f.period, categories=f.categories, area=f.area or None, user=acting)
 if scope is not None:
     hs = hs[hs["code"].isin(scope)].reset_index(drop=True)
 # the commune each village lies in (its parent in the boundary hierarchy)

@@ -76,7 +76,7 @@ def profile(code: str) -> None:
         col.metric(t(key), fmt(row[key], dec))
     left, right = st.columns([3, 2])
     series = trends.incident_series(db, f.set_id, "2019-01-01", f.period.end, freq="month",
-                                    categories=f.categories or None, areas=[code], by="category")
+                                    categories=f.categories or None, areas=[code], by="category", user=user)
     series.columns = [vocab.CATEGORIES.label(c, L) for c in series.columns]
     left.caption(t("trend"))
     left.area_chart(series, height=260)

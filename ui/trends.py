@@ -140,7 +140,9 @@ def name_of(code: str) -> str:
     return names.get(code, code)
 
 
-allowed = auth.area_scope(db, user, f.set_id)      # None: every area; an officer: their own area's
+from geo import scope as scope_mod
+acting = scope_mod.resolve(db, user)              # resolved once for this request
+allowed = acting.codes(db, f.set_id)              # None: every area; an officer: their own area's
 inside = stats.codes_within(db, f.set_id, f.area) if f.area else set(names)
 if allowed is not None:
     inside &= set(allowed)
@@ -172,13 +174,13 @@ categories = list(f.categories) or None
 if len(chosen) >= 2:
     st.markdown(f"##### {t('trend_by_area')}")
     ser = trends.incident_series(db, f.set_id, start, end, freq=freq, categories=categories, areas=chosen,
-                                 by="area")
+                                 by="area", user=acting)
     long = long_form(ser, {c: name_of(c) for c in ser.columns})
     show_chart(time_chart(long, ser.attrs, y_title=t("incidents"), color_title=t("area")))
 else:
     st.markdown(f"##### {t('trend_by_category')}")
     ser = trends.incident_series(db, f.set_id, start, end, freq=freq, categories=categories, areas=scope,
-                                 by="category")
+                                 by="category", user=acting)
     labels = {c: vocab.CATEGORIES.label(c, L) for c in ser.columns}
     colors = {labels[c]: vocab.CATEGORIES.term(c).color for c in ser.columns}
     long = long_form(ser, labels)

@@ -92,10 +92,10 @@ def collect(db, view: View, *, generated_at: dt.datetime | None = None) -> Brief
     win = trend_window(view.period)
     area_list = sorted(codes) if view.scoped(db) else ([view.area] if view.area else None)
     inc = trends.incident_series(db, view.set_id, win.start, win.end, freq="month", categories=cats,
-                                 areas=area_list, by=None)
+                                 areas=area_list, by=None, user=view.user)
     win_ly = Period(shift_year(win.start, -1), shift_year(win.end, -1))
     inc_ly = trends.incident_series(db, view.set_id, win_ly.start, win_ly.end, freq="month", categories=cats,
-                                    areas=area_list, by=None)
+                                    areas=area_list, by=None, user=view.user)
     prog = trends.programme_series(db, view.set_id, win.start, win.end, freq="month", model_types=mts,
                                    areas=area_list)
     vt = coverage.vung_trang(db, view.set_id, view.period.end, area=view.area)
