@@ -380,6 +380,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "vil_col_code": ("Mã", "Code"), "vil_col_name": ("Tên", "Name"), "vil_col_status": ("Tình trạng", "Status"),
     "vil_col_villages": ("Số thôn", "Villages"), "vil_col_updated_on": ("Cập nhật", "Updated"),
     "vil_col_uploaded_by": ("Người tải lên", "Uploaded by"),
+    "village_map": ("Bản đồ thôn", "Village map"),
+    "vil_no_map_note": ("{n} xã/phường chưa có bản đồ thôn: tỷ lệ phủ của các xã này để trống (không phải 0 %) "
+                        "và không tính vào tỷ lệ chung.",
+                        "{n} communes have no village map yet: their coverage is left empty (not 0 %) and not "
+                        "counted in the total."),
     "bnd_commit_title": ("Lưu thành bộ ranh giới mới", "Store as a new boundary set"),
     "bnd_set_name": ("Tên bộ ranh giới", "Set name"),
     "bnd_valid_from": ("Hiệu lực từ ngày", "Valid from"),

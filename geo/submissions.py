@@ -378,6 +378,17 @@ def village_status(db: sqlite_utils.Database) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def village_map_status(db: sqlite_utils.Database, set_id: int) -> pd.Series:
+    """code → village-map status (approved | pending | none) of the areas of ``set_id``
+    when it is the current commune set (empty otherwise): what a figure that needs
+    villages shows for a commune with no village map, instead of 0 %."""
+    cur = areas.current_set(db, "commune")
+    if cur is None or int(set_id) != cur.id:
+        return pd.Series(dtype=object)
+    st = village_status(db)
+    return pd.Series(st["status"].to_numpy(), index=st["code"].to_numpy(), dtype=object)
+
+
 def _layer_origin(db, layer) -> tuple[str | None, str | None]:
     """(imported_at, imported_by) of the first version of the layer (before any commune update)."""
     s = layer

@@ -245,5 +245,5 @@ def admin_section(st, st_folium, t, L, db, user, tiles) -> None:  # pragma: no c
     st_folium(status_map(db, L, tiles=tiles), height=420, use_container_width=True, returned_objects=[],
               key="vil_status_map")
     with st.expander(t("vil_status_title")):
-        st.dataframe(status_table(db, L), hide_index=True, width="stretch")
+        st.table(status_table(db, L))       # a plain table: it prints and reads in a meeting
 

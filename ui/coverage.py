@@ -48,6 +48,14 @@ vset = stats.village_set_for(db, f.set_id)
 white = coverage.vung_trang(db, f.set_id, f.end, area=f.area)
 white = white[white["area_code"].isin(codes)].reset_index(drop=True)
 
+from geo import submissions
+vmap = submissions.village_map_status(db, f.set_id)     # a commune with no village map: marked, never 0 %
+if len(vmap):
+    df["village_map"] = df["code"].map(vmap).map(lambda s: t("vil_status_" + s) if isinstance(s, str) else "–")
+    no_map = int((df["code"].map(vmap) == "none").sum())
+    if no_map:
+        st.caption(t("vil_no_map_note", n=fmt(no_map)))
+
 villages, covered = int(df["villages"].sum()), int(df["villages_covered"].sum())
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("villages"), fmt(villages))
@@ -71,7 +79,8 @@ with left:
     fields = [c for c in ("villages", "villages_covered", "coverage_pct", "cameras_active", "camera_area_pct",
                           "incidents_in_camera_view_pct") if c != metric]
     m = maps.choropleth(features, values, metric_label=t(metric), classes=classes,
-                        tooltip_fields=[(c, t(c)) for c in fields], no_data_label=t("no_data"),
+                        tooltip_fields=[(c, t(c)) for c in fields],
+                        no_data_label=t("vil_status_none") if metric == "coverage_pct" and len(vmap) else t("no_data"),
                         areas_label=t("legend_areas"), scheme_label=t("scheme_quantiles"), tiles=TILES)
     st_folium(maps.finish(m), height=520, use_container_width=True, returned_objects=[], key="cov_map")
 with right:
@@ -96,8 +105,8 @@ with right:
 
 # --- the table per area
 st.markdown(f"##### {t('coverage_table')}")
-cols = ["name", "villages", "villages_covered", "coverage_pct", "groups_active", "cameras_active",
-        "camera_area_pct", "incidents_in_camera_view_pct"]
+cols = ["name", *(["village_map"] if "village_map" in df else []), "villages", "villages_covered", "coverage_pct",
+        "groups_active", "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct"]
 table = df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable")[["code", *cols]]
 pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
        for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
