@@ -74,13 +74,19 @@ def section_stats():
     return bench_stats.bench_rows()
 
 
+def section_villages():
+    """Approving one commune's villages at province scale, beside storing the whole layer again."""
+    from bench_villages import section_villages as run
+    return run()
+
+
 def section_boundaries():
     import bench_boundaries
     return bench_boundaries.bench_rows()
 
 
 SECTIONS = {"demo": section_demo, "maps": section_maps, "boundaries": section_boundaries,
-            "records": section_records, "stats": section_stats}
+            "records": section_records, "stats": section_stats, "villages": section_villages}
 
 
 def main(argv):

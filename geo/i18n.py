@@ -381,6 +381,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "vil_col_villages": ("Số thôn", "Villages"), "vil_col_updated_on": ("Cập nhật", "Updated"),
     "vil_col_uploaded_by": ("Người tải lên", "Uploaded by"),
     "village_map": ("Bản đồ thôn", "Village map"),
+    "vil_no_map_list": ("Chưa có bản đồ thôn ({n} xã/phường, không tô màu ở cấp thôn): {names}",
+                        "No village map yet ({n} communes, blank at village level): {names}"),
     "vil_no_map_note": ("{n} xã/phường chưa có bản đồ thôn: tỷ lệ phủ của các xã này để trống (không phải 0 %) "
                         "và không tính vào tỷ lệ chung.",
                         "{n} communes have no village map yet: their coverage is left empty (not 0 %) and not "

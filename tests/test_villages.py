@@ -515,3 +515,20 @@ def test_the_coverage_page_marks_a_commune_with_no_village_map(tmp_path, monkeyp
     table = next(d.value for d in app.dataframe if "village_map" in d.value.columns).set_index("code")
     assert table.loc["X10", "village_map"] == "Chưa có bản đồ thôn" and np.isnan(table.loc["X10", "coverage_pct"])
     assert table.loc["X00", "village_map"] == "Đã duyệt"
+
+
+def test_the_village_map_names_communes_with_no_village_map(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import logged_in
+    db, sc, parts = make_grid(tmp_path / "grid.db", nx=2, ny=1)
+    submissions.submit(db, parts["X00"], "X00")
+    monkeypatch.setenv("ANTT_DB", str(tmp_path / "grid.db"))
+    monkeypatch.chdir(ROOT)
+    app = logged_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=90))
+    app.switch_page("ui/map.py")
+    app.query_params.update({"period": "custom", "from": "2026-03-01", "to": "2026-03-31", "level": "village"})
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [str(c.value) for c in app.caption if "Chưa có bản đồ thôn" in str(c.value)]
+    assert said and "Xã 10" in said[0] and "Xã 00" not in said[0]

@@ -23,6 +23,15 @@ show_demo_banner(db)
 
 df = stats.area_stats(db, f.set_id, f.period, categories=f.categories, model_types=f.model_types,
                       area=f.area, user=user)
+if f.level == "village":   # communes with no village map are said so, not drawn as empty villages
+    from geo import scope as scope_mod
+    from geo import submissions
+    vst = submissions.village_status(db)
+    own = scope_mod.resolve(db, user)
+    vst = vst[(vst["status"] == "none") & (vst["code"].isin(own.communes) if own.limited else True)]
+    if len(vst):
+        st.caption(t("vil_no_map_list", n=fmt(len(vst)), names=", ".join(vst["name"].head(20)) +
+                     ("…" if len(vst) > 20 else "")))
 total, prev, last = (int(df[c].sum()) for c in ("incidents", "incidents_prev", "incidents_last_year"))
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("total_incidents"), fmt(total), delta=f"{fmt(total - prev)} {t('vs_prev')}", delta_color="inverse")
@@ -44,7 +53,9 @@ classes = maps.classify(values, scheme=f.scheme, k=5, colors=DIVERGING if metric
 m = maps.choropleth(
     features, values, metric_label=t(metric.label_key), classes=classes,
     tooltip_fields=[(c, t(c)) for c in fields if c != f.metric],
-    no_data_label=t("no_data"), areas_label=t("legend_areas"), scheme_label=t(f"scheme_{f.scheme}"),
+    no_data_label=t("vil_status_none") if f.metric == "coverage_pct" and f.level == "commune"
+    and (df["villages"] == 0).any() else t("no_data"),
+    areas_label=t("legend_areas"), scheme_label=t(f"scheme_{f.scheme}"),
     tiles=maps.default_tiles(),
 )
 area_codes = None if f.area is None else set(df["code"])
