@@ -15,7 +15,6 @@ replaced by 40 new ones:
 """
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 import time
@@ -29,10 +28,14 @@ from table import print_table  # noqa: E402
 
 
 def _copy(src: Path, dst: Path) -> Path:
-    shutil.copy(src, dst)
-    for suffix in ("-wal", "-shm"):
-        if Path(str(src) + suffix).exists():
-            shutil.copy(str(src) + suffix, str(dst) + suffix)
+    """A copy through SQLite's backup API (never plain file I/O on a database file)."""
+    import sqlite3
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        b.close()
+        a.close()
     return dst
 
 
