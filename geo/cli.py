@@ -92,7 +92,8 @@ def cmd_stats(args) -> int:
     if args.area and df.empty:
         raise CliError(f"không có địa bàn {args.area} trong bộ ranh giới {s.id} (unknown area)")
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        from . import cellsafe
+        cellsafe.write_csv(df, sys.stdout)
     else:
         rows = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
         _print_json(rows)
