@@ -153,6 +153,16 @@ MIGRATIONS: list[list[str]] = [
             UNIQUE (owner, name)
         )""",
     ],
+    # login throttling: failures per account name (known or not) and per client, counted
+    # atomically before each password check (geo.auth.authenticate)
+    [
+        """CREATE TABLE login_throttle (
+            key TEXT PRIMARY KEY,            -- 'account:NAME' or 'client:ADDRESS'
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -142,7 +142,7 @@ def login_form(db) -> None:
         submitted = st.form_submit_button(t("login"), type="primary")
     if submitted:
         try:
-            login(auth.authenticate(db, username, password))
+            login(auth.authenticate(db, username, password, client=getattr(st.context, "ip_address", None)))
             st.rerun()
         except auth.AuthError as e:
             st.error(str(e))
