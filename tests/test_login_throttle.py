@@ -8,7 +8,7 @@ import multiprocessing as mp
 
 import pytest
 
-from geo import audit, auth, store
+from geo import audit, auth
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 
