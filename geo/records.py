@@ -1074,6 +1074,9 @@ def _big_cache(db, n_rows: int):
 
 
 OUTSIDE_AREA = "Ngoài địa bàn được giao cho tài khoản ({area}): không được nhập hoặc sửa"
+# a record id that exists: one answer whether the record is the user's, deleted, or another
+# commune's (an officer learns nothing about records outside their area)
+ID_TAKEN = "Mã '{id}' đã có; hãy chọn mã khác"
 
 
 def _in_scope(db, actor: "auth.User", spec: Kind, frame: pd.DataFrame) -> np.ndarray | None:
@@ -1131,15 +1134,22 @@ def import_table(db: sqlite_utils.Database, kind: str, raw: RawTable, *, user: s
         # an officer changes nothing outside their area: neither new locations outside it,
         # nor records that are stored outside it today
         ids = checked.values["id"].to_numpy(dtype=object) if "id" in checked.values else None
+        taken = np.zeros(len(inside), dtype=bool)
         if ids is not None:
             stored = _existing(db, spec, sorted({str(i) for i in ids if i is not None}))
             stored_in = _in_scope(db, actor, spec, stored)
             foreign = set(stored["id"][~stored_in]) if len(stored) else set()
-            inside &= np.array([i not in foreign for i in ids], dtype=bool)
+            # an id of another commune's record: the answer of any taken id, nothing about it
+            taken = np.array([i in foreign for i in ids], dtype=bool) & inside
+            inside &= ~taken
         loc = "village_code" if spec.name == "groups" else ("lon" if "lon" in cols else "area_code")
         column = raw.headers[cols[loc]] if loc in cols else ""
-        for r in np.asarray(raw.rows)[~inside & ~bad]:
-            errors.append({"row": int(r), "column": column, "message": OUTSIDE_AREA.format(area=actor.area_code)})
+        id_column = raw.headers[cols["id"]] if "id" in cols else ""
+        rows_arr = np.asarray(raw.rows)
+        for r, is_taken, rid in zip(rows_arr[~inside & ~bad], taken[~inside & ~bad],
+                                    (ids if ids is not None else np.full(len(inside), ""))[~inside & ~bad]):
+            errors.append({"row": int(r), "column": id_column, "message": ID_TAKEN.format(id=rid)} if is_taken else
+                          {"row": int(r), "column": column, "message": OUTSIDE_AREA.format(area=actor.area_code)})
         errors.sort(key=lambda e: e["row"])
         bad |= ~inside
     res.errors = errors
@@ -1265,11 +1275,25 @@ def add_record(db: sqlite_utils.Database, kind: str, values: dict, *, user: str 
     _check_scope(db, actor, spec, row)
     rid = row["id"].iat[0]
     now = store.now_iso()
+    taken_elsewhere = False
     with write_transaction(db) as conn:
         old = get_record(db, spec.name, rid)
         if old is not None:
-            msg = f"Mã '{rid}' đã có" + (" (bản ghi đã xóa; hãy khôi phục)" if old.get("deleted_at") else "")
-            raise RecordError([{"column": spec.field("id").vi, "message": msg}])
+            inside = _in_scope(db, actor, spec, pd.DataFrame([old]))
+            if inside is not None and not inside[0]:
+                # another commune's record: the same answer as any taken id, nothing about it
+                taken_elsewhere = True
+            else:
+                msg = ID_TAKEN.format(id=rid) + (" (bản ghi đã xóa; hãy khôi phục)" if old.get("deleted_at") else "")
+                raise RecordError([{"column": spec.field("id").vi, "message": msg}])
+    if taken_elsewhere:
+        with write_transaction(db) as conn:  # visible to admins: probing ids shows in the log
+            audit.log(conn, user=user, action="create.refused", target_kind=spec.name, target_id=rid,
+                      detail="id taken outside the user's area", at=now)
+        raise RecordError([{"column": spec.field("id").vi, "message": ID_TAKEN.format(id=rid)}])
+    with write_transaction(db) as conn:
+        if get_record(db, spec.name, rid) is not None:  # added meanwhile
+            raise RecordError([{"column": spec.field("id").vi, "message": ID_TAKEN.format(id=rid)}])
         names = spec.field_names + (["area_set_id"] if spec.name == "incidents" else [])
         vals = []
         for c in names:
