@@ -8,18 +8,20 @@ from ui.safe import ZWSP, html, md
 HOSTILE = [
     "![x](http://127.0.0.1:9/a.png)", "[Đăng nhập](http://127.0.0.1:9/login)", '<img src="http://127.0.0.1:9/b">',
     "http://127.0.0.1:9/auto", "www.example.com", "ai@example.com", ":red[đỏ]", ":material/home:", "$x^2$",
-    "# tiêu đề", "**đậm** _nghiêng_ ~~gạch~~", "`mã`", "a\n\n# b\r\n---", "&lt;b&gt;", "| a | b |", "\\*",
+    "# tiêu đề", "1. một", "- gạch", "    thụt lề", "> trích", "**đậm** _nghiêng_ ~~gạch~~", "`mã`", "a\n\n# b\r\n---", "&lt;b&gt;", "| a | b |", "\\*",
 ]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_every_punctuation_is_escaped_and_no_line_break_survives(text):
+def test_markup_is_escaped_and_no_line_break_survives(text):
     out = md(text)
     assert "\n" not in out and "\r" not in out
     unescaped = re.sub(r"\\.", "", out)   # drop every backslash escape
-    assert not re.search(r"[!-/:-@\[-`{-~]", unescaped), out
+    assert not re.search(r"[\\`*_{}\[\]<>|~$&!]", unescaped), out
+    assert not re.search(r":[A-Za-z_]", unescaped), out
+    assert not re.match(r"\s*([#+=>-]|\d+[.)])", unescaped), out
     # shown as typed (line breaks as spaces, zero-width spaces invisible)
-    shown = re.sub(r"\\(.)", r"\1", out).replace(ZWSP, "")
+    shown = re.sub(r"\\(.)", r"\1", out).replace(ZWSP, "").replace("\u00a0", " ")
     assert shown == re.sub(r"[\r\n]+", " ", text)
 
 
