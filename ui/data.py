@@ -475,7 +475,7 @@ def _backup_section(db, t) -> None:
             try:
                 ss["_data_backup"] = make_backup(acting_user(db))
             except (store.StoreError, auth.PermissionDenied) as e:
-                st.error(t("data_backup_failed", error=str(e)))
+                st.error(t("data_backup_failed", error=md(e)))
         made = ss.get("_data_backup")
         if made and Path(made[0]).exists():
             path, name = made
