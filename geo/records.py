@@ -46,6 +46,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import unicodedata
@@ -58,6 +59,8 @@ import pandas as pd
 import sqlite_utils
 
 from . import auth, assign, audit, store, vocab
+
+log = logging.getLogger("antt")
 
 # --- the data model -----------------------------------------------------------
 
@@ -567,7 +570,9 @@ def _read_xlsx(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], in
         import openpyxl
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:
-        raise RecordFileError(f"không mở được tệp Excel: {type(e).__name__}: {e}") from None
+        log.info("xlsx refused: %s: %s", type(e).__name__, e)
+        raise RecordFileError("không mở được tệp Excel .xlsx: tệp hỏng, bị cắt cụt hoặc không phải bảng tính "
+                              "Excel (hãy mở bằng Excel rồi lưu lại thành .xlsx hoặc CSV)") from None
     try:
         sheets = [wb.active] + [ws for ws in wb.worksheets if ws is not wb.active]
         for ws in sheets:

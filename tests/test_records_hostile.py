@@ -200,3 +200,9 @@ def test_generated_geojson_never_a_traceback(tmp_path, data):
         assert msg and "Traceback" not in msg and VI & set(msg.lower()), msg
     else:
         assert len(prep.gdf) >= 1 and prep.gdf.geometry.is_valid.all()
+
+
+@pytest.mark.parametrize("data", [b"PK\x03\x04" + b"\x00" * 40, b"PK\x03\x04garbage" * 10])
+def test_broken_excel_is_one_vietnamese_line(tiny, data):
+    msg = refused(tiny["db"], data, "Excel")
+    assert "Error" not in msg and "zip" not in msg.lower()
