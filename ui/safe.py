@@ -1,4 +1,4 @@
-"""User-provided text made inert before a Streamlit element shows it.
+r"""User-provided text made inert before a Streamlit element shows it.
 
 Every Streamlit text element (``st.markdown``, ``caption``, ``info``/``warning``/
 ``error``/``success``, ``toast``, ``subheader``, ``title``, ``metric`` and widget
