@@ -188,8 +188,9 @@ def _reserve_attempt(db, username: str, client: str | None, now: dt.datetime):
                 (key, stamp)).fetchone()
             if failures >= limit:
                 conn.execute("UPDATE login_throttle SET locked_until = ? WHERE key = ?", (lock, key))
-        conn.execute("DELETE FROM login_throttle WHERE locked_until IS NULL AND updated_at < ?",
-                     ((now - dt.timedelta(days=1)).isoformat(timespec="seconds"),))
+        # old counters go (names sprayed by a guesser must not pile up), locks only once run out
+        conn.execute("DELETE FROM login_throttle WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+                     ((now - dt.timedelta(days=1)).isoformat(timespec="seconds"), stamp))
         return conn.execute("SELECT id, password_hash, disabled FROM users WHERE username = ?",
                             (username,)).fetchone()
 

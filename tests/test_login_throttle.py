@@ -135,3 +135,12 @@ def test_refused_while_locked_changes_nothing_but_stays_locked(db):
     before = checks(db, "cuong")
     answers(db, "cuong", 3)
     assert checks(db, "cuong") == before   # no password check at all while locked
+
+
+def test_old_counters_are_pruned_locks_kept_until_they_run_out(db):
+    answers(db, "cuong", auth.MAX_FAILED_LOGINS)            # locked until NOW + 15 min
+    answers(db, "ten-phun-ra", 1)                           # a sprayed name, one failure
+    later = NOW + dt.timedelta(days=2)
+    answers(db, "khac", 1, now=later)
+    keys = {k for (k,) in db.conn.execute("SELECT key FROM login_throttle")}
+    assert keys == {"account:khac"}
