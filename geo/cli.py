@@ -92,7 +92,8 @@ def cmd_stats(args) -> int:
     if args.area and df.empty:
         raise CliError(f"không có địa bàn {args.area} trong bộ ranh giới {s.id} (unknown area)")
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        from . import cellsafe
+        cellsafe.write_csv(df, sys.stdout)
     else:
         rows = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
         _print_json(rows)
@@ -460,6 +461,17 @@ def cmd_users(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """``audit verify``: check the hash chain of the audit log; JSON on stdout, exit 0 when
+    every row is intact, 1 when a link is broken (``first_broken_id`` names the first)."""
+    from . import audit
+    db = store.open_db(args.db, create=False)
+    auth.require_admin(auth.resolve(db, args.user))
+    result = audit.verify(db)
+    _print_json(result)
+    return 0 if result["ok"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="ANTT Atlas command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -561,6 +573,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--must-change", action="store_true", help="the user must change the password at first login")
     p.add_argument("--user", help="act as this user (default: the local administrator)")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", parents=[dbp], help="the audit log: verify its hash chain")
+    p.add_argument("action", choices=["verify"])
+    p.add_argument("--user", help="act as this user (an administrator; default: the local administrator)")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -142,7 +142,10 @@ def migrate(db: sqlite_utils.Database) -> int:
             if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
                 continue
             for statement in schema.MIGRATIONS[number - 1]:
-                conn.execute(statement)
+                if callable(statement):  # a Python step (e.g. computing values for existing rows)
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
     return conn.execute("PRAGMA user_version").fetchone()[0]
 

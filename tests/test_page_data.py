@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -55,8 +56,9 @@ def open_tab(at, name):
 
 
 def texts(at):
-    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning,
-                                           *at.error])
+    """The text as a reader sees it (Markdown escapes of user text, ui/safe.md, removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning,
+                                           *at.error])).replace("\u200b", "")
 
 
 def button(at, label_start):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import html
 import logging
 import re
 
@@ -24,6 +23,7 @@ import streamlit as st
 
 from geo import areas, audit, auth, i18n, maps, quality, records, store, templates, vocab
 from geo.stats import format_number as fmt
+from ui.safe import md
 
 log = logging.getLogger("antt")
 
@@ -48,12 +48,6 @@ def tr(key: str, lang: str, **fmt_args) -> str:
     return i18n.t(key, lang, **fmt_args)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$#+!])")
-
-
-def md(text) -> str:
-    """Text from a file or the database made inert in Markdown: shown as typed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def kind_label(kind: str, lang: str) -> str:
@@ -482,7 +476,7 @@ def _backup_section(db, t) -> None:
             try:
                 ss["_data_backup"] = make_backup(acting_user(db))
             except (store.StoreError, auth.PermissionDenied) as e:
-                st.error(t("data_backup_failed", error=str(e)))
+                st.error(t("data_backup_failed", error=md(e)))
         made = ss.get("_data_backup")
         if made and Path(made[0]).exists():
             path, name = made
@@ -517,7 +511,7 @@ def _import_tab(db, L, t) -> None:
         try:
             auth.check_upload(db, user, up.name, len(data))
         except auth.PermissionDenied as e:
-            st.error(str(e))
+            st.error(md(e))
             return
         shas.clear()
         sha = shas[up.file_id] = file_sha(data)
@@ -580,7 +574,7 @@ def _show_outcome(out: Outcome, kind: str, file_name: str, L: str, t, *, final: 
                          (r.inserted, r.updated, r.unchanged, r.rejected)):
         col.metric(t(k), fmt(n))
     for w in r.warnings:
-        st.warning(w)
+        st.warning(md(w))
     if r.ignored_columns:
         st.caption(t("data_ignored_columns", cols=", ".join(md(c) for c in r.ignored_columns)))
     if final and r.outside:
