@@ -16,6 +16,7 @@ e.g. CompStat's change) and get back the code of the area clicked last.
 """
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -43,6 +44,11 @@ def _words() -> dict:
             "timeline": t("timeline")}
 
 
+def compact(obj) -> str:
+    """JSON without spaces (Streamlit would send ``json.dumps``' ", " and ": ")."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def render(*, key: str, geometry: dict, values: dict, layer_blobs=(), timeline_blob: dict | None = None,
            height: int | None = None, min_height: int = 380, reserve: int = 12, rows: int = 1, gap: int = 0,
            group: str | None = None, big: bool = False, legend_collapsed: bool = False) -> str | None:
@@ -52,30 +58,20 @@ def render(*, key: str, geometry: dict, values: dict, layer_blobs=(), timeline_b
     pixels (at least ``min_height``); maps of one ``group`` laid out in ``rows`` rows share
     the height left below the first one (``gap`` pixels between rows).  ``big``: the large
     legend of presentation mode."""
-    ss = st.session_state
-    sent_all = ss.setdefault("_mv_sent", {})
-    handled = ss.setdefault("_mv_req", {})
-    if key not in ss:                      # not drawn in the previous run: the browser has a new frame
-        sent_all[key] = set()
-        handled[key] = 0
-    sent = sent_all.setdefault(key, set())
-    prev = ss.get(key) or {}
-    req = int(prev.get("req") or 0) if isinstance(prev, dict) else 0
-    if req > handled.get(key, 0):          # the frame asks for blobs it does not hold
-        sent -= {str(k) for k in (prev.get("need") or [])}
-        handled[key] = req
+    prev = st.session_state.get(key)
+    # the frame says which blobs it holds ({have: [...]}, sent whenever that changes): send the rest
+    have = {str(k) for k in (prev.get("have") or [])} if isinstance(prev, dict) else set()
     layer_blobs = [b for b in layer_blobs if b]
     blobs = {}
     for b in (geometry, *layer_blobs, timeline_blob):
-        if b and b["key"] not in sent:
+        if b and b["key"] not in have:
             blobs[b["key"]] = b
     opts = {"height": height, "minHeight": min_height, "reserve": reserve, "rows": rows, "gap": gap,
             "group": group, "big": big, "legendCollapsed": legend_collapsed, "tiles": maps.default_tiles(),
             "words": _words()}
-    value = _component(geom=geometry["key"], values=values, layers=[b["key"] for b in layer_blobs],
-                       timeline=timeline_blob["key"] if timeline_blob else None, blobs=blobs, opts=opts,
+    value = _component(geom=geometry["key"], values=compact(values), layers=[b["key"] for b in layer_blobs],
+                       timeline=timeline_blob["key"] if timeline_blob else None, blobs=compact(blobs), opts=opts,
                        key=key, default=None)
-    sent |= set(blobs)
     if isinstance(value, dict) and value.get("clicked") and value["clicked"] in set(values.get("shown", ())):
         return str(value["clicked"])
     return None

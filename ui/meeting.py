@@ -319,7 +319,7 @@ def section_compare(db, f: gfilters.Filters) -> None:
             st.markdown(f"**{md(label)}** — {md(t('total_incidents').lower())}: {fmt(int(df['incidents'].sum()))}")
             # the maps share the screen below the first row's top; the shared legend is below them
             draw_map(db, fi, key=f"mt_cmp_map_{i}", classes=classes, df=df, rows=rows, gap=56, group="mt_cmp",
-                     legend_collapsed=True, min_height=300)
+                     legend_collapsed=True, min_height=180)
     legend_block(classes, {f"{i}:{k}": v for i, (*_, vals) in enumerate(frames) for k, v in vals.items()},
                  [f"{i}:{k}" for i, (*_, vals) in enumerate(frames) for k in vals],
                  export.metric_label(f.metric, lang()))

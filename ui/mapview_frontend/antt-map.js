@@ -2,9 +2,9 @@
  *
  * Python (ui/mapview.py, data from geo/mapdata.py) sends "blobs" once -- the geometry
  * of a boundary set, point layers, timeline frames -- and on every filter change only
- * the per-area classes, value texts and the legend.  A blob this frame does not hold
- * (the frame was re-created) is asked for again through the component value
- * ({need: [...], req: n}).  A click on an area sets {clicked: code, seq: n}.
+ * the per-area classes, value texts and the legend.  The component value says which blobs
+ * this frame holds ({have: [keys]}, set whenever that changes, so a re-created frame gets
+ * them again); a click on an area sets {clicked: code, seq: n}.
  *
  * Every text from Python is escaped here (esc) before it is shown, except the legend
  * HTML, which geo.maps.legend_html escapes on the server.
@@ -24,7 +24,7 @@
     window.parent.postMessage(m, "*");
   }
 
-  var out = {clicked: null, seq: 0, need: [], req: 0};
+  var out = {clicked: null, seq: 0, have: null};
   function sendValue() {
     post("streamlit:setComponentValue", {value: JSON.parse(JSON.stringify(out)), dataType: "json"});
   }
@@ -428,18 +428,19 @@
   function render(args) {
     S.renders += 1;
     S.opts = args.opts || {};
-    var blobs = args.blobs || {};
+    var blobs = typeof args.blobs === "string" ? JSON.parse(args.blobs) : (args.blobs || {});
+    if (typeof args.values === "string") args.values = JSON.parse(args.values);
     for (var k in blobs) keepBlob(blobs[k]);
     var wanted = [args.geom].concat(args.layers || []);
     if (args.timeline) wanted.push(args.timeline);
     var missing = wanted.filter(function (k) { return k && !S.blobs[k]; });
+    var have = Object.keys(S.blobs).sort();
+    if (String(out.have) !== String(have)) {  // tell Python what this frame holds (a new frame: nothing)
+      out.have = have;
+      sendValue();
+    }
     setHeight();
-    if (missing.length) {                    // this frame lost (or never got) a blob: ask again
-      if (String(out.need) !== String(missing)) {
-        out.need = missing;
-        out.req += 1;
-        sendValue();
-      }
+    if (missing.length) {                    // sent to a frame that no longer exists: comes on the rerun
       if (!S.map) document.getElementById("wait").textContent = (S.opts.words || {}).loading || "…";
       return;
     }
