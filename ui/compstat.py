@@ -6,7 +6,7 @@ this page only sorts, colours and formats.
 import pandas as pd
 import streamlit as st
 
-from geo import areas, compstat, stats
+from geo import areas, cellsafe, compstat, stats
 from geo.stats import format_number as fmt
 from ui import filters
 from ui.session import acting_user, database, show_demo_banner, t
@@ -137,6 +137,6 @@ st.caption(t("compstat_legend"))
 
 csv_cols = ["code", *cols]
 export = full[csv_cols].rename(columns={c: t(dict(SHOWN).get(c, c)) for c in csv_cols})
-st.download_button(t("download_csv"), export.to_csv(index=False).encode("utf-8-sig"),
+st.download_button(t("download_csv"), cellsafe.csv_bytes(export, lineterminator="\n"),
                    file_name=f"compstat_{f.start:%Y%m%d}_{f.end:%Y%m%d}.csv", mime="text/csv",
                    icon=":material/download:", key="cs_download")

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import areas, coverage, maps, stats, vocab
+from geo import areas, cellsafe, coverage, maps, stats, vocab
 from geo.stats import format_number as fmt
 from ui import filters, mapview
 from ui.session import acting_user, database, lang, show_demo_banner, t
@@ -23,7 +23,7 @@ MAX_BARS = 40
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8-sig")
+    return cellsafe.csv_bytes(df, lineterminator="\n")
 
 
 db = database()

@@ -5,6 +5,7 @@ import streamlit as st
 from geo import layers, metrics, stats, timeline, trends, vocab
 from geo.stats import format_number as fmt
 from ui import filters, mapview
+from ui.safe import md
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
 db = database()
@@ -40,7 +41,7 @@ clicked, values, classes = mapview.filters_map(db, f, key="main_map", df=df, use
 def profile(code: str) -> None:
     """The clicked area's figures, trend since 2019 and programmes."""
     row = df[df["code"] == code].iloc[0]
-    st.subheader(f"{t('area_profile')}: {row['name']}")
+    st.subheader(f"{t('area_profile')}: {md(row['name'])}")
     cols = st.columns(6)
     for col, key, dec in zip(cols, ("incidents", "incidents_prev", "incidents_last_year", "coverage_pct",
                                     "cameras_active", "camera_area_pct"), (0, 0, 0, 1, 0, 2)):

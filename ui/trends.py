@@ -13,6 +13,7 @@ from geo import areas, auth, stats, trends, vocab
 from geo.filters import display_name
 from geo.periods import Period
 from ui import filters
+from ui.safe import md
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
 DEFAULT_START = dt.date(2019, 1, 1)
@@ -164,7 +165,7 @@ else:
 period = Period(start, end)
 with head:
     st.markdown(f"#### {t('trends_title', period=str(period))}")
-    st.caption(f"{t('area')}: {scope_label} · {t('boundary_set')}: {areas.get_set(db, f.set_id).name}")
+    st.caption(f"{t('area')}: {md(scope_label)} · {t('boundary_set')}: {md(areas.get_set(db, f.set_id).name)}")
     show_demo_banner(db)
 
 # --- incidents
