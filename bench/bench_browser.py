@@ -132,6 +132,7 @@ def _select(page, label, option):
     side = page.get_by_test_id("stSidebar")
     for attempt in range(4):               # a rerun landing meanwhile closes the list
         side.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+        page.keyboard.type(option)         # long lists draw only the options in view
         opt = page.get_by_role("option").filter(has_text=option).first
         try:
             opt.wait_for(timeout=4000)
