@@ -459,6 +459,7 @@
     else if (valuesChanged) updateLabels();
     S.drawnKey = V.key;
     document.body.setAttribute("data-values", V.key);
+    S.lastRenderAt = performance.now();
     setTimeout(setHeight, 400);
   }
 
