@@ -202,8 +202,13 @@ def measure_page(page, kind_list, repeat: int, naive: bool, commune_label: str) 
                 page.evaluate(MARK_NAIVE)
             t0 = page.evaluate(WATCH)            # browser clock: the last change on screen ends the measure
             (a if i % 2 == 0 else b)(page)
-            seen_at = settle(page, naive, before, has_map)
+            try:
+                seen_at = settle(page, naive, before, has_map)
+            except TimeoutError:               # reported as a miss, the run goes on
+                print(f"  {'naive' if naive else 'ours'} · {kind}: no redraw within 60 s", flush=True)
+                continue
             times.append((max(page.evaluate(LAST_CHANGE), seen_at) - t0) / 1000)
+            print(f"  {'naive' if naive else 'ours'} · {kind}: {times[-1]:.2f} s", flush=True)
         if repeat % 2:                     # leave the filter as it was
             idle(page)
             b(page)
