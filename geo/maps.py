@@ -893,6 +893,19 @@ def _heat_scale(data: list[list[float]], radius: int) -> tuple[int, float]:
     return zoom, round(max(top, 1e-3), 3)
 
 
+def heat_payload(lat: Iterable[float], lon: Iterable[float], weights: Iterable[float] | None = None, *,
+                 cell_deg: float = 0.001, max_cells: int = 8000, radius: int = 16, blur: int = 14) -> dict | None:
+    """The heat layer's data, ``{"data": [[lat, lon, weight], ...], "options": {...}}`` for
+    leaflet.heat (points aggregated on a ~100 m grid), or None when no point is valid.
+    Shared by the folium map (:func:`add_heat`) and the browser map component."""
+    data = aggregate_points(lat, lon, weights, cell_deg=cell_deg, max_cells=max_cells)
+    if not data:
+        return None
+    zoom, top = _heat_scale(data, radius)
+    return {"data": data, "options": {"minOpacity": 0.35, "maxZoom": zoom, "radius": radius, "blur": blur,
+                                      "max": top}}
+
+
 def add_heat(m: folium.Map, lat: Iterable[float], lon: Iterable[float],
              weights: Iterable[float] | None = None, *, name: str = "Mật độ vụ việc",
              show: bool = True, cell_deg: float = 0.001, max_cells: int = 8000,
@@ -901,30 +914,21 @@ def add_heat(m: folium.Map, lat: Iterable[float], lon: Iterable[float],
 
     Returns the layer, or None (nothing added) when there are no valid points.
     """
-    data = aggregate_points(lat, lon, weights, cell_deg=cell_deg, max_cells=max_cells)
-    if not data:
+    payload = heat_payload(lat, lon, weights, cell_deg=cell_deg, max_cells=max_cells, radius=radius, blur=blur)
+    if payload is None:
         return None
     _ensure_style(m)
-    zoom, top = _heat_scale(data, radius)
-    layer = HeatLayer(data, name=name, show=show, options={
-        "minOpacity": 0.35, "maxZoom": zoom, "radius": radius, "blur": blur, "max": top,
-    })
+    layer = HeatLayer(payload["data"], name=name, show=show, options=payload["options"])
     m.add_child(layer, name="antt_heat_" + layer._id)
     _ensure_layer_control(m)
     return layer
 
 
-def add_cameras(m: folium.Map, df: Any, *, name: str = "Camera an ninh", show: bool = True,
-                ring_min_zoom: int = RING_MIN_ZOOM, max_rings: int = 1500,
-                label_column: str = "name", tooltip_fields: Sequence[tuple[str, str]] = (),
-                camera_label: str = "Camera", radius_label: str = "bán kính") -> CameraLayer | None:
-    """Add clustered cameras from ``df`` (columns ``lon``, ``lat``, optional ``radius_m``
-    and ``name``).  Coverage circles of ``radius_m`` metres are drawn for the
-    cameras in view once zoomed to ``ring_min_zoom`` (15) or closer.
-    ``tooltip_fields``: extra ``(column, label)`` pairs for the tooltip;
-    ``camera_label``/``radius_label``: tooltip words, for translation.
-    Returns the layer, or None when no row has valid coordinates.
-    """
+def camera_payload(df: Any, *, ring_min_zoom: int = RING_MIN_ZOOM, max_rings: int = 1500,
+                   label_column: str = "name", tooltip_fields: Sequence[tuple[str, str]] = (),
+                   camera_label: str = "Camera", radius_label: str = "bán kính") -> dict | None:
+    """The camera layer's data (see :func:`add_cameras`) as one compact dict, or None
+    when no row has valid coordinates.  Shared by the folium map and the browser map component."""
     if df is None or len(df) == 0:
         return None
     lat, lon, ok = _finite_lonlat(df)
@@ -942,27 +946,36 @@ def add_cameras(m: folium.Map, df: Any, *, name: str = "Camera an ninh", show: b
                        *[(_text(col[i]) if col is not None else None) for col, _ in extra]])
     if not points:
         return None
+    return {"points": points, "color": CAMERA_COLOR, "ringZoom": int(ring_min_zoom),
+            "maxRings": int(max_rings), "label": camera_label, "radiusLabel": radius_label,
+            "fields": [label for _, label in tooltip_fields]}
+
+
+def add_cameras(m: folium.Map, df: Any, *, name: str = "Camera an ninh", show: bool = True,
+                ring_min_zoom: int = RING_MIN_ZOOM, max_rings: int = 1500,
+                label_column: str = "name", tooltip_fields: Sequence[tuple[str, str]] = (),
+                camera_label: str = "Camera", radius_label: str = "bán kính") -> CameraLayer | None:
+    """Add clustered cameras from ``df`` (columns ``lon``, ``lat``, optional ``radius_m``
+    and ``name``).  Coverage circles of ``radius_m`` metres are drawn for the
+    cameras in view once zoomed to ``ring_min_zoom`` (15) or closer.
+    ``tooltip_fields``: extra ``(column, label)`` pairs for the tooltip;
+    ``camera_label``/``radius_label``: tooltip words, for translation.
+    Returns the layer, or None when no row has valid coordinates.
+    """
+    payload = camera_payload(df, ring_min_zoom=ring_min_zoom, max_rings=max_rings, label_column=label_column,
+                             tooltip_fields=tooltip_fields, camera_label=camera_label, radius_label=radius_label)
+    if payload is None:
+        return None
     _ensure_style(m)
-    layer = CameraLayer({
-        "points": points, "color": CAMERA_COLOR, "ringZoom": int(ring_min_zoom),
-        "maxRings": int(max_rings), "label": camera_label, "radiusLabel": radius_label,
-        "fields": [label for _, label in tooltip_fields],
-    }, name=name, show=show)
+    layer = CameraLayer(payload, name=name, show=show)
     m.add_child(layer, name="antt_cameras_" + layer._id)
     _ensure_layer_control(m)
     return layer
 
 
-def add_groups(m: folium.Map, df: Any, *, name: str = "Mô hình tự quản", show: bool = True,
-               tooltip_fields: Sequence[tuple[str, str]] = (), lang: str = "vi") -> GroupLayer | None:
-    """Add clustered groups from ``df`` (columns ``lon``, ``lat``, ``model_type``, ``name``),
-    each drawn as a round icon with its model type's colour and symbol
-    (``geo.vocab.MODEL_TYPES``; unknown codes show as "Khác").  The type's name
-    in the tooltip is the vocabulary label in ``lang``, or the ``label`` column
-    when the table has one (already translated by the caller).  ``tooltip_fields``:
-    extra ``(column, label)`` pairs for the tooltip.
-    Returns the layer, or None when no row has valid coordinates.
-    """
+def group_payload(df: Any, *, tooltip_fields: Sequence[tuple[str, str]] = (), lang: str = "vi") -> dict | None:
+    """The group layer's data (see :func:`add_groups`) as one compact dict, or None when
+    no row has valid coordinates.  Shared by the folium map and the browser map component."""
     if df is None or len(df) == 0:
         return None
     lat, lon, ok = _finite_lonlat(df)
@@ -986,13 +999,25 @@ def add_groups(m: folium.Map, df: Any, *, name: str = "Mô hình tự quản", s
         points.append(row)
     if not points:
         return None
+    return {"types": [[t.color, t.symbol, type_labels[j]] for j, t in enumerate(MODEL_TYPES)],
+            "points": points, "fields": [label for _, label in tooltip_fields], "color": "#34495e"}
+
+
+def add_groups(m: folium.Map, df: Any, *, name: str = "Mô hình tự quản", show: bool = True,
+               tooltip_fields: Sequence[tuple[str, str]] = (), lang: str = "vi") -> GroupLayer | None:
+    """Add clustered groups from ``df`` (columns ``lon``, ``lat``, ``model_type``, ``name``),
+    each drawn as a round icon with its model type's colour and symbol
+    (``geo.vocab.MODEL_TYPES``; unknown codes show as "Khác").  The type's name
+    in the tooltip is the vocabulary label in ``lang``, or the ``label`` column
+    when the table has one (already translated by the caller).  ``tooltip_fields``:
+    extra ``(column, label)`` pairs for the tooltip.
+    Returns the layer, or None when no row has valid coordinates.
+    """
+    payload = group_payload(df, tooltip_fields=tooltip_fields, lang=lang)
+    if payload is None:
+        return None
     _ensure_style(m)
-    layer = GroupLayer({
-        "types": [[t.color, t.symbol, type_labels[j]] for j, t in enumerate(MODEL_TYPES)],
-        "points": points,
-        "fields": [label for _, label in tooltip_fields],
-        "color": "#34495e",
-    }, name=name, show=show)
+    layer = GroupLayer(payload, name=name, show=show)
     m.add_child(layer, name="antt_groups_" + layer._id)
     _ensure_layer_control(m)
     return layer

@@ -82,7 +82,7 @@ def test_clicking_an_area_opens_its_profile(app_url):
         frame = map_frame(page)
         # click the middle of the first commune's shape
         box = frame.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(3).bounding_box()
-        iframe_box = page.locator("iframe[title*='st_folium']").first.bounding_box()
+        iframe_box = frame.frame_element().bounding_box()
         assert box and iframe_box
         frame.locator(".leaflet-overlay-pane path.leaflet-interactive").nth(3).click(force=True)
         page.get_by_text("Hồ sơ địa bàn").first.wait_for(timeout=30000)

@@ -4,16 +4,13 @@ none), camera coverage and the mix of model types.
 Every number comes from :mod:`geo.stats` and :mod:`geo.coverage`; this page only
 picks, formats and draws.
 """
-import os
-
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, coverage, maps, stats, vocab
 from geo.stats import format_number as fmt
-from ui import filters
+from ui import filters, mapview
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
 # ColorBrewer Greens by number of classes: more coverage is better, so no alarm red
@@ -23,7 +20,6 @@ GREENS = {1: ["#74c476"], 2: ["#c7e9c0", "#31a354"], 3: ["#e5f5e0", "#a1d99b", "
 COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
 MAP_METRICS = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")
 MAX_BARS = 40
-TILES = os.environ.get("ANTT_TILES") or None
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -71,18 +67,12 @@ with left:
     values = dict(zip(df["code"], df[metric]))
     classes = maps.classify(values, scheme="quantiles", k=5)
     classes["colors"] = GREENS.get(classes["k"], [])
-    features = areas.map_features(db, f.set_id)
-    features = maps.with_properties({**features, "features": [x for x in features["features"]
-                                                              if x["properties"]["code"] in codes]},
-                                    df, ["villages", "villages_covered", "coverage_pct", "cameras_active",
-                                         "camera_area_pct", "incidents_in_camera_view_pct"])
     fields = [c for c in ("villages", "villages_covered", "coverage_pct", "cameras_active", "camera_area_pct",
                           "incidents_in_camera_view_pct") if c != metric]
-    m = maps.choropleth(features, values, metric_label=t(metric), classes=classes,
-                        tooltip_fields=[(c, t(c)) for c in fields],
-                        no_data_label=t("vil_status_none") if metric == "coverage_pct" and len(vmap) else t("no_data"),
-                        areas_label=t("legend_areas"), scheme_label=t("scheme_quantiles"), tiles=TILES)
-    st_folium(maps.finish(m), height=520, use_container_width=True, returned_objects=[], key="cov_map")
+    no_map = metric == "coverage_pct" and bool((df["villages"] == 0).any())
+    mapview.choropleth(db, f.set_id, key="cov_map", df=df, values=values, classes=classes, metric_label=t(metric),
+                       user=user, fields=fields, scheme_label=t("scheme_quantiles"), group="cov", min_height=420,
+                       no_data_label=t("vil_status_none") if no_map else None)
 with right:
     st.markdown(f"**{t('village_coverage_map')}**")
     if vset is None:
@@ -91,17 +81,14 @@ with right:
         parents = stats.village_parents(db, f.set_id)
         scope = set(parents.index[parents.isin(codes)])
         white_codes = set(white["code"])
-        vfeatures = areas.map_features(db, vset.id)
-        vfeatures = {**vfeatures, "features": [x for x in vfeatures["features"] if x["properties"]["code"] in scope]}
         vtab = areas.area_table(db, vset.id)
-        vfeatures = maps.with_properties(vfeatures, vtab, ["population"])
+        vtab = vtab[vtab["code"].isin(scope)]
         vvalues = {c: (1 if c in white_codes else 0) for c in scope}
         vclasses = maps.categorical_classes([t("covered"), t("vung_trang_short")], [COVERED_COLOR, VUNG_TRANG_COLOR],
                                             vvalues)
-        vm = maps.choropleth(vfeatures, vvalues, metric_label=t("programmes"), classes=vclasses,
-                             tooltip_fields=[("population", t("population"))], no_data_label=t("no_data"),
-                             areas_label=t("legend_areas"), tiles=TILES)
-        st_folium(maps.finish(vm), height=520, use_container_width=True, returned_objects=[], key="cov_vmap")
+        mapview.choropleth(db, vset.id, key="cov_vmap", df=vtab, values=vvalues, classes=vclasses,
+                           metric_label=t("programmes"), user=user, fields=["population"], scheme_label="",
+                           group="cov", min_height=420)
 
 # --- the table per area
 st.markdown(f"##### {t('coverage_table')}")

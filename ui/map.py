@@ -1,16 +1,12 @@
 """Map (home): a chosen figure per commune or village, optional point layers,
 and the profile of the area clicked."""
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import areas, layers, maps, metrics, stats, trends, vocab
+from geo import layers, metrics, stats, timeline, trends, vocab
 from geo.stats import format_number as fmt
-from ui import filters
+from ui import filters, mapview
 from ui.safe import md
 from ui.session import acting_user, database, lang, show_demo_banner, t
-
-# Diverging metrics (change %, z): falling is good (green), rising is bad (red).
-DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]
 
 db = database()
 user = acting_user(db)
@@ -43,39 +39,15 @@ villages, covered = int(df["villages"].sum()), int(df["villages_covered"].sum())
 c4.metric(t("coverage_pct"), fmt(100 * covered / villages, 1) if villages else "–")
 c5.metric(t("cameras_active"), fmt(int(df["cameras_active"].sum())))
 
-population = metrics.area_population(db, f.set_id) if f.metric == "rate_per_1000" else None
-values = metrics.metric_values(df, f.metric, population=population)
-fields = ["incidents", "incidents_prev", "incidents_last_year", "change_pct", "groups_active", "coverage_pct"]
-if f.metric not in fields:
-    df[f.metric] = df["code"].map(values)
-    fields.insert(0, f.metric)
-features = maps.with_properties(areas.map_features(db, f.set_id), df, ["name", *fields])
-classes = maps.classify(values, scheme=f.scheme, k=5, colors=DIVERGING if metric.diverging else None)
-m = maps.choropleth(
-    features, values, metric_label=t(metric.label_key), classes=classes,
-    tooltip_fields=[(c, t(c)) for c in fields if c != f.metric],
-    no_data_label=t("vil_status_none") if f.metric == "coverage_pct" and f.level == "commune"
-    and (df["villages"] == 0).any() else t("no_data"),
-    areas_label=t("legend_areas"), scheme_label=t(f"scheme_{f.scheme}"),
-    tiles=maps.default_tiles(),
-)
-area_codes = None if f.area is None else set(df["code"])
-if "heat" in f.layers:
-    # gridded counts, never exact points: the same for every role
-    cells = layers.incident_heat(db, f.set_id, f.period, f.categories, area_codes, user=user)
-    maps.add_heat(m, cells["lat"], cells["lon"], weights=cells["weight"], name=t("layer_heat"))
-if "cameras" in f.layers:
-    maps.add_cameras(m, layers.camera_points(db, f.set_id, f.period.end, area_codes, user=user),
-                     name=t("layer_cameras"))
-if "groups" in f.layers:
-    g = layers.group_points(db, f.set_id, f.period.end, f.model_types, area_codes, user=user)
-    g["label"] = g["model_type"].map(lambda c: vocab.MODEL_TYPES.label(c, L))
-    maps.add_groups(m, g, name=t("layer_groups"), lang=L)
-maps.finish(m)
-
-out = st_folium(m, height=620, use_container_width=True, returned_objects=["last_active_drawing"],
-                key="main_map")
-clicked = (((out or {}).get("last_active_drawing") or {}).get("properties") or {}).get("code")
+with st.sidebar:
+    freq = st.segmented_control(t("timeline"), ["off", "month", "week"], default="off", key="map_timeline",
+                                format_func=lambda x: t(f"timeline_{x}"), help=t("timeline_help"))
+# the map keeps its shapes in the browser: a filter change sends only classes and texts
+# a commune with no village map has no coverage figure: its legend entry says why
+no_map = f.metric == "coverage_pct" and f.level == "commune" and bool((df["villages"] == 0).any())
+clicked, values, classes = mapview.filters_map(db, f, key="main_map", df=df, user=user,
+                                               timeline_freq=freq if freq in timeline.FREQS else None,
+                                               no_data_label=t("vil_status_none") if no_map else None)
 
 
 def profile(code: str) -> None:

@@ -12,13 +12,12 @@ import datetime as dt
 import html
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import areas, auth, compstat, export, layers, maps, periods, store, views, vocab
+from geo import auth, compstat, export, maps, periods, store, views
 from geo import filters as gfilters
 from geo.export import brief, png, tables
 from geo.stats import format_number as fmt
-from ui import filters
+from ui import filters, mapview
 from ui.safe import md
 from ui.session import acting_user, current_user, database, lang, show_demo_banner, t
 
@@ -87,42 +86,15 @@ def with_lang(q: dict) -> dict:
 
 # --------------------------------------------------------------------------- maps
 
-def draw_map(db, f: gfilters.Filters, *, key: str, height: int = 560, classes: dict | None = None,
-             df=None):
-    """The choropleth of ``f`` (its metric and classification, its layers); returns (df, values, classes)."""
-    L = lang()
+def draw_map(db, f: gfilters.Filters, *, key: str, classes: dict | None = None, df=None, **opts):
+    """The choropleth of ``f`` (its metric and classification, its layers) in the browser map
+    (ui/mapview.py: shapes kept, only values sent on a change); returns (df, values, classes).
+    ``opts``: the map's size and legend (see :func:`ui.mapview.render`)."""
     user = actor()
     view = export.View.from_filters(f, user=user)
     df = view.stats(db) if df is None else df
-    values = export.metric_values(db, view, df)
-    classes = classes or export.classes_for(values, f.metric, scheme=f.scheme)
-    fields = list(MAP_FIELDS)
-    table = df
-    if f.metric not in fields:
-        table = df.assign(**{f.metric: df["code"].map(values)})
-    fc = areas.map_features(db, f.set_id)
-    if f.area:                        # only the areas of the view: the map fits them
-        codes = set(df["code"])
-        fc = {**fc, "features": [x for x in fc["features"] if x["properties"]["code"] in codes]}
-    features = maps.with_properties(fc, table, ["name", *fields])
-    label = export.metric_label(f.metric, L)
-    m = maps.choropleth(features, values, metric_label=label, classes=classes,
-                        tooltip_fields=[(c, t(c)) for c in fields if c != f.metric],
-                        no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                        scheme_label=t(f"scheme_{classes['scheme']}"), tiles=maps.default_tiles())
-    area_codes = None if f.area is None else set(df["code"])
-    if "heat" in f.layers:            # gridded counts: no exact incident point reaches the browser
-        cells = layers.incident_heat(db, f.set_id, f.period, f.categories, area_codes, user=user)
-        maps.add_heat(m, cells["lat"], cells["lon"], cells["weight"], name=t("layer_heat"))
-    if "cameras" in f.layers:
-        maps.add_cameras(m, layers.camera_points(db, f.set_id, f.period.end, area_codes, user=user),
-                         name=t("layer_cameras"))
-    if "groups" in f.layers:
-        g = layers.group_points(db, f.set_id, f.period.end, f.model_types, area_codes, user=user)
-        g["label"] = g["model_type"].map(lambda c: vocab.MODEL_TYPES.label(c, L))
-        maps.add_groups(m, g, name=t("layer_groups"), lang=L)
-    maps.finish(m)
-    st_folium(m, height=height, use_container_width=True, returned_objects=[], key=key)
+    _, values, classes = mapview.filters_map(db, f, key=key, df=df, user=user, classes=classes,
+                                             values=export.metric_values(db, view, df), fields=MAP_FIELDS, **opts)
     return df, values, classes
 
 
@@ -196,12 +168,10 @@ def presentation(db) -> None:
     sub = f"{export.area_title(db, ev)} · {f.period} · {export.metric_label(f.metric, lang())}"
     st.markdown(f'<div class="mt-sub">{html.escape(sub)}</div>', unsafe_allow_html=True)
     show_demo_banner(db)
-    left, right = st.columns([4, 1.25])
-    with left:
-        df, values, classes = draw_map(db, f, key=f"mt_present_map_{view.id}", height=640)
-    with right:
-        legend_block(classes, values, df["code"], export.metric_label(f.metric, lang()))
-        key_figures(df, stacked=True)
+    df = ev.stats(db)
+    key_figures(df)
+    # the map fills the rest of the screen; its large legend folds away and never covers an area
+    draw_map(db, f, key=f"mt_present_map_{view.id}", df=df, big=True, reserve=8)
 
 
 # --------------------------------------------------------------------------- sections
@@ -335,13 +305,15 @@ def section_compare(db, f: gfilters.Filters) -> None:
     union = [v for *_, vals in frames for v in vals.values()]
     classes = export.classes_for(union, f.metric, scheme=f.scheme)
     st.caption(t("mt_shared_classes"))
-    height = 460 if len(frames) <= 2 else 400
+    rows = (len(frames) + 1) // 2
     for i, (label, fi, df, vals) in enumerate(frames):
         if i % 2 == 0:
             cols = st.columns(2)          # one row per pair: the maps line up
         with cols[i % 2]:
             st.markdown(f"**{md(label)}** — {md(t('total_incidents').lower())}: {fmt(int(df['incidents'].sum()))}")
-            draw_map(db, fi, key=f"mt_cmp_map_{i}", height=height, classes=classes, df=df)
+            # the maps share the screen below the first row's top; the shared legend is below them
+            draw_map(db, fi, key=f"mt_cmp_map_{i}", classes=classes, df=df, rows=rows, gap=56, group="mt_cmp",
+                     legend_collapsed=True, min_height=180)
     legend_block(classes, {f"{i}:{k}": v for i, (*_, vals) in enumerate(frames) for k, v in vals.items()},
                  [f"{i}:{k}" for i, (*_, vals) in enumerate(frames) for k in vals],
                  export.metric_label(f.metric, lang()))
@@ -352,7 +324,7 @@ def section_map(db, f: gfilters.Filters) -> None:
     ev = export.View.from_filters(f, user=actor())
     df = ev.stats(db)
     key_figures(df)
-    df, values, classes = draw_map(db, f, key="mt_map", height=560, df=df)
+    df, values, classes = draw_map(db, f, key="mt_map", df=df)
 
     st.subheader(t("mt_exports"))
     path = db_file(db)

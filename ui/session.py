@@ -33,23 +33,28 @@ def _ensure_database(path: str) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _warm_up(path: str) -> None:
-    """Load the records and the current sets' area indexes in the background, once
-    per process, so the first page view does not pay for it."""
-    import threading
+    """Warm records, placements and map geometry in the background, once per process and
+    again after each write (geo.warm watches the data revision); never blocks a page."""
+    from geo import warm
+    warm.start(path)
 
-    from geo import areas, filters, periods, stats
 
-    def work():
-        try:
-            db = store.open_db(path)
-            for level in filters.LEVELS:  # the default view of each level
-                s = areas.current_set(db, level)
-                if s is not None:
-                    stats.area_stats(db, s.id, periods.preset(filters.DEFAULT_PRESET))
-        except Exception:  # a warm-up failure only costs speed; the page reports real errors
-            log.exception("cache warm-up failed")
+def wait_for_warm_up() -> None:
+    """On the first view after the server started: a progress bar until the records are
+    in memory (instead of a blank page, and without loading them twice)."""
+    from geo import warm
+    path = str(store.db_path())
+    st_ = warm.status(path)
+    if st_ is None or st_.ready:
+        return
+    bar = st.progress(0.0)
 
-    threading.Thread(target=work, name="antt-warm-up", daemon=True).start()
+    def show(s):
+        bar.progress(min(s.done / max(s.total, 1), 1.0),
+                     text=t("warming_up", step=t(f"warm_{s.step}") if s.step else "…", done=s.done, total=s.total))
+
+    warm.wait(path, on_progress=show)
+    bar.empty()
 
 
 def lang() -> str:
@@ -118,6 +123,7 @@ def acting_user(db=None) -> auth.User:
     if user is None:
         login_form(db if db is not None else database())
         st.stop()
+    wait_for_warm_up()
     return user
 
 
