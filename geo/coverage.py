@@ -303,10 +303,11 @@ def in_view(db, mask: np.ndarray | None = None) -> np.ndarray:
 
 
 def in_view_counts(db, set_id: int, period: Period, categories=None) -> pd.DataFrame:
-    """Per area of ``set_id``: the period's incidents with a point (``with_point``) and
-    those of them in camera view (``in_view``)."""
+    """Per row of ``set_id`` (its areas, and at village level the communes' unplaced rows,
+    see :func:`geo.stats.row_index`): the period's incidents with a point (``with_point``)
+    and those of them in camera view (``in_view``)."""
     t = stats.record_tables(db)
-    codes, idx = t.incident_areas(db, set_id)
+    codes, idx = stats.row_index(db, set_id)
     m = (stats.category_mask(t, categories) & (idx >= 0) & t.inc_has_point
          & (t.inc_day >= stats.day_number(period.start)) & (t.inc_day <= stats.day_number(period.end)))
     seen = m & in_view(db, m)
