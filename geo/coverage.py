@@ -328,8 +328,11 @@ def in_view_pct(db, set_id: int, period: Period, categories=None) -> pd.Series:
 # --- villages with no programme, model-type mix -----------------------------------
 
 @stats.consistent
-def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame:
-    """Villages with no active group of ANY model type on ``day`` ("vùng trắng").
+def vung_trang(db, set_id: int, day, *, area: str | None = None, model_types=None) -> pd.DataFrame:
+    """Villages with no active group of the selected ``model_types`` on ``day`` ("vùng trắng";
+    none selected: of any type) -- the complement of ``villages_covered`` of
+    :func:`geo.stats.area_stats` with the same model types, so a page never shows two
+    coverage definitions at once.
 
     Villages are those counted for ``set_id`` (the set itself at village level, else
     its village set, see :func:`geo.stats.village_set_for`); ``area`` limits them to
@@ -343,6 +346,8 @@ def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame
     t = stats.record_tables(db)
     g = t.groups
     active = stats.active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), stats.day_number(day))
+    if model_types:
+        active &= g["model_type"].isin(list(model_types)).to_numpy()
     covered = set(g.loc[active, "village_code"].dropna())
     parents = stats.village_parents(db, set_id)
     vt = areas.area_table(db, vset.id)

@@ -423,6 +423,12 @@ LABELS: dict[str, tuple[str, str]] = {
                       "ranh giới. |z| ≥ 1,645 / 1,960 / 2,576: tin cậy 90 / 95 / 99 %.",
                       "Getis-Ord Gi* on each village's incidents in the period; neighbours are the villages "
                       "sharing a border. |z| ≥ 1.645 / 1.960 / 2.576: 90 / 95 / 99 % confidence."),
+    "unplaced_tooltip": ("▨ Chưa xác định thôn (cả xã)", "▨ Village not known (whole commune)"),
+    "unplaced_note": ("▨ Chưa xác định thôn: vụ việc, mô hình, camera của xã chỉ có mã xã (hoặc nằm ngoài các "
+                      "thôn của xã), một dòng mỗi xã; tổng các dòng bằng tổng theo cấp xã.",
+                      "▨ Village not known: a commune's incidents, groups and cameras that carry only the "
+                      "commune's code (or lie in none of its villages), one row per commune; the rows add up "
+                      "to the commune level's totals."),
     "hot_count": ("Điểm nóng", "Hot spots"),
     "cold_count": ("Điểm lạnh", "Cold spots"),
     "hot_class": ("Phân loại", "Class"),

@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 
 from geo import areas, coverage, maps, stats, vocab
 from geo.stats import format_number as fmt
-from ui import filters
+from ui import filters, unplaced
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
 # ColorBrewer Greens by number of classes: more coverage is better, so no alarm red
@@ -45,7 +45,8 @@ df = stats.area_stats(db, f.set_id, f.period, categories=f.categories, model_typ
                       user=user)
 codes = set(df["code"])
 vset = stats.village_set_for(db, f.set_id)
-white = coverage.vung_trang(db, f.set_id, f.end, area=f.area)
+# one coverage definition: the selected model types for the headline, both maps and the lists
+white = coverage.vung_trang(db, f.set_id, f.end, area=f.area, model_types=f.model_types)
 white = white[white["area_code"].isin(codes)].reset_index(drop=True)
 
 villages, covered = int(df["villages"].sum()), int(df["villages_covered"].sum())
@@ -60,7 +61,7 @@ c5.metric(t("cameras_active"), fmt(int(df["cameras_active"].sum())))
 left, right = st.columns(2)
 with left:
     metric = st.selectbox(t("metric"), MAP_METRICS, key="cov_metric", format_func=t)
-    values = dict(zip(df["code"], df[metric]))
+    values = dict(zip(df.loc[df["placed"], "code"], df.loc[df["placed"], metric]))   # areas of the map
     classes = maps.classify(values, scheme="quantiles", k=5)
     classes["colors"] = GREENS.get(classes["k"], [])
     features = areas.map_features(db, f.set_id)
@@ -98,13 +99,17 @@ with right:
 st.markdown(f"##### {t('coverage_table')}")
 cols = ["name", "villages", "villages_covered", "coverage_pct", "groups_active", "cameras_active",
         "camera_area_pct", "incidents_in_camera_view_pct"]
-table = df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable")[["code", *cols]]
+table = unplaced.mark_names(df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable"))
+table = table[["code", *cols, "placed"]]
 pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
        for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table",
-             column_order=cols,
+st.dataframe(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None), hide_index=True,
+             width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
              column_config={c: pct.get(c) or st.column_config.Column(t(c), width=None if c == "name" else "small")
                             for c in cols})
+if not table["placed"].all():
+    st.caption(t("unplaced_note"))
+table = table.drop(columns=["placed"])
 st.download_button(t("download_csv"), csv_bytes(table.rename(columns={c: t(c) for c in table.columns})),
                    file_name=f"do_phu_{f.end:%Y%m%d}.csv", mime="text/csv", icon=":material/download:",
                    key="cov_download")

@@ -5,7 +5,7 @@ from streamlit_folium import st_folium
 
 from geo import areas, layers, maps, metrics, stats, trends, vocab
 from geo.stats import format_number as fmt
-from ui import filters
+from ui import filters, unplaced
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
 # Diverging metrics (change %, z): falling is good (green), rising is bad (red).
@@ -34,16 +34,21 @@ c4.metric(t("coverage_pct"), fmt(100 * covered / villages, 1) if villages else "
 c5.metric(t("cameras_active"), fmt(int(df["cameras_active"].sum())))
 
 population = metrics.area_population(db, f.set_id) if f.metric == "rate_per_1000" else None
-values = metrics.metric_values(df, f.metric, population=population)
+# the map draws areas: the communes' "village not known" rows are in the totals, tables and tooltips
+placed = unplaced.village_tooltips(db, f.set_id, df[df["placed"]])
+values = metrics.metric_values(placed, f.metric, population=population)
 fields = ["incidents", "incidents_prev", "incidents_last_year", "change_pct", "groups_active", "coverage_pct"]
 if f.metric not in fields:
-    df[f.metric] = df["code"].map(values)
+    placed = placed.assign(**{f.metric: placed["code"].map(values)})
     fields.insert(0, f.metric)
-features = maps.with_properties(areas.map_features(db, f.set_id), df, ["name", *fields])
+if unplaced.TOOLTIP_COLUMN in placed.columns:
+    fields.append(unplaced.TOOLTIP_COLUMN)
+features = maps.with_properties(areas.map_features(db, f.set_id), placed, ["name", *fields])
 classes = maps.classify(values, scheme=f.scheme, k=5, colors=DIVERGING if metric.diverging else None)
 m = maps.choropleth(
     features, values, metric_label=t(metric.label_key), classes=classes,
-    tooltip_fields=[(c, t(c)) for c in fields if c != f.metric],
+    tooltip_fields=[(c, t("unplaced_tooltip") if c == unplaced.TOOLTIP_COLUMN else t(c))
+                    for c in fields if c != f.metric],
     no_data_label=t("no_data"), areas_label=t("legend_areas"), scheme_label=t(f"scheme_{f.scheme}"),
     tiles=maps.default_tiles(),
 )
@@ -92,5 +97,10 @@ else:
     st.caption(t("click_area_hint"))
 
 with st.expander(t("table")):
-    st.dataframe(df.rename(columns={c: t(c) for c in df.columns}), hide_index=True, width="stretch")
+    shown = unplaced.mark_names(df)
+    cols = [c for c in df.columns if c != "placed"]
+    st.dataframe(shown[cols].style.apply(lambda _: unplaced.row_css(shown, cols), axis=None),
+                 hide_index=True, width="stretch", column_config={c: st.column_config.Column(t(c)) for c in cols})
+    if not df["placed"].all():
+        st.caption(t("unplaced_note"))
 st.caption(t("share_link"))

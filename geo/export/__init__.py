@@ -143,6 +143,8 @@ def selection_text(view: View) -> str:
 def metric_values(db, view: View, df: pd.DataFrame) -> dict:
     """``{code: value or None}`` of the view's metric for the rows of ``df`` (an area_stats frame)."""
     pop = metrics.area_population(db, view.set_id) if view.metric == "rate_per_1000" else None
+    if "placed" in df.columns:   # a commune's "village not known" row is not an area of the map
+        df = df[df["placed"]]
     return metrics.metric_values(df, view.metric, population=pop)
 
 
