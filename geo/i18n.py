@@ -423,6 +423,10 @@ LABELS: dict[str, tuple[str, str]] = {
                       "ranh giới. |z| ≥ 1,645 / 1,960 / 2,576: tin cậy 90 / 95 / 99 %.",
                       "Getis-Ord Gi* on each village's incidents in the period; neighbours are the villages "
                       "sharing a border. |z| ≥ 1.645 / 1.960 / 2.576: 90 / 95 / 99 % confidence."),
+    "better_diverging": ("Giảm là tốt: xanh = giảm, đỏ = tăng, xám = không đổi (0)",
+                         "Falling is better: green falling, red rising, grey unchanged (0)"),
+    "better_more_better": ("Càng cao càng tốt (xanh đậm)", "More is better (dark green)"),
+    "better_less_better": ("Càng thấp càng tốt (màu nhạt)", "Less is better (light colours)"),
     "unplaced_tooltip": ("▨ Chưa xác định thôn (cả xã)", "▨ Village not known (whole commune)"),
     "unplaced_note": ("▨ Chưa xác định thôn: vụ việc, mô hình, camera của xã chỉ có mã xã (hoặc nằm ngoài các "
                       "thôn của xã), một dòng mỗi xã; tổng các dòng bằng tổng theo cấp xã.",

@@ -41,7 +41,8 @@ from folium.template import Template
 
 from . import assets
 from .classify import (MAX_CLASSES, NODATA_COLOR, NODATA_LABEL, PALETTES, SCHEME_LABELS, SCHEMES,  # noqa: F401
-                       _value_text, categorical_classes, class_index, classify, palette)
+                       _value_text, categorical_classes, class_index, classify, classify_diverging,
+                       classify_metric, metric_direction, palette)
 from .numfmt import _is_number, fmt_number  # noqa: F401
 from .vocab import MODEL_TYPES
 
@@ -619,6 +620,8 @@ def legend_html(classes: Mapping, counts: Sequence[int], nodata_count: int, *,
     scheme = scheme_label if scheme_label is not None else SCHEME_LABELS.get(classes.get("scheme") or "", "")
     if scheme:
         rows.append(f'<div class="antt-ls">{e(scheme)}</div>')
+    if classes.get("direction_label"):   # which way is better (geo.classify.classify_metric)
+        rows.append(f'<div class="antt-ls antt-better">{e(classes["direction_label"])}</div>')
 
     def count(n: int) -> str:
         return f'<span class="antt-n">({fmt_number(n)} {e(areas_label)})</span>' if areas_label else \

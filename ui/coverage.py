@@ -16,10 +16,6 @@ from geo.stats import format_number as fmt
 from ui import filters, unplaced
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
-# ColorBrewer Greens by number of classes: more coverage is better, so no alarm red
-GREENS = {1: ["#74c476"], 2: ["#c7e9c0", "#31a354"], 3: ["#e5f5e0", "#a1d99b", "#31a354"],
-          4: ["#edf8e9", "#bae4b3", "#74c476", "#238b45"],
-          5: ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]}
 COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
 MAP_METRICS = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")
 MAX_BARS = 40
@@ -62,8 +58,8 @@ left, right = st.columns(2)
 with left:
     metric = st.selectbox(t("metric"), MAP_METRICS, key="cov_metric", format_func=t)
     values = dict(zip(df.loc[df["placed"], "code"], df.loc[df["placed"], metric]))   # areas of the map
-    classes = maps.classify(values, scheme="quantiles", k=5)
-    classes["colors"] = GREENS.get(classes["k"], [])
+    # more is better: greens (geo.classify); the legend says so
+    classes = maps.classify_metric(values, metric, scheme="quantiles", k=5, lang=L)
     features = areas.map_features(db, f.set_id)
     features = maps.with_properties({**features, "features": [x for x in features["features"]
                                                               if x["properties"]["code"] in codes]},

@@ -8,8 +8,6 @@ from geo.stats import format_number as fmt
 from ui import filters, unplaced
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
-# Diverging metrics (change %, z): falling is good (green), rising is bad (red).
-DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]
 
 db = database()
 user = acting_user(db)
@@ -44,7 +42,8 @@ if f.metric not in fields:
 if unplaced.TOOLTIP_COLUMN in placed.columns:
     fields.append(unplaced.TOOLTIP_COLUMN)
 features = maps.with_properties(areas.map_features(db, f.set_id), placed, ["name", *fields])
-classes = maps.classify(values, scheme=f.scheme, k=5, colors=DIVERGING if metric.diverging else None)
+# a change symmetric around 0 (green falling, red rising); more coverage in greens (geo.classify)
+classes = maps.classify_metric(values, f.metric, scheme=f.scheme, k=5, lang=L)
 m = maps.choropleth(
     features, values, metric_label=t(metric.label_key), classes=classes,
     tooltip_fields=[(c, t("unplaced_tooltip") if c == unplaced.TOOLTIP_COLUMN else t(c))

@@ -101,7 +101,7 @@ def draw_map(db, f: gfilters.Filters, *, key: str, height: int = 560, classes: d
     view = export.View.from_filters(f, user=user)
     df = view.stats(db) if df is None else df
     values = export.metric_values(db, view, df)
-    classes = classes or export.classes_for(values, f.metric, scheme=f.scheme)
+    classes = classes or export.classes_for(values, f.metric, scheme=f.scheme, lang=f.lang)
     fields = list(MAP_FIELDS)
     table = df
     if f.metric not in fields:
@@ -339,7 +339,7 @@ def section_compare(db, f: gfilters.Filters) -> None:
         df = ev.stats(db)
         frames.append((label, fi, df, export.metric_values(db, ev, df)))
     union = [v for *_, vals in frames for v in vals.values()]
-    classes = export.classes_for(union, f.metric, scheme=f.scheme)
+    classes = export.classes_for(union, f.metric, scheme=f.scheme, lang=f.lang)
     st.caption(t("mt_shared_classes"))
     height = 460 if len(frames) <= 2 else 400
     for i, (label, fi, df, vals) in enumerate(frames):
