@@ -44,9 +44,9 @@ STAT_FIELDS = ("code", "name", "incidents", "incidents_prev", "incidents_last_ye
 Z_REAL = 2.0
 # At village level, the records of a commune that are in no village of it (they carry only the
 # commune's code, or their point is in no village of the commune) are one row per commune, coded
-# ``<commune code>~chua_xac_dinh_thon`` with ``placed`` False: the village rows then add up to the
+# ``<commune code>~0`` with ``placed`` False: the village rows then add up to the
 # commune rows, for any filter.
-UNPLACED_SUFFIX = "~chua_xac_dinh_thon"
+UNPLACED_SUFFIX = "~0"
 UNPLACED_LABEL = {"vi": "Chưa xác định thôn", "en": "Village not known"}
 
 DEFINITIONS = {
