@@ -360,19 +360,29 @@ def vung_trang(db, set_id: int, day, *, area: str | None = None, model_types=Non
     return vt.sort_values(["area_code", "code"], na_position="last")[cols].reset_index(drop=True)
 
 
+SPLITS = {"model_type": vocab.MODEL_TYPES, "core_force": vocab.CORE_FORCES}
+
+
 @stats.consistent
-def model_mix(db, set_id: int, day, *, area: str | None = None, measure: str = "groups") -> pd.DataFrame:
-    """Per area of ``set_id``: active groups on ``day`` of each model type.
+def model_mix(db, set_id: int, day, *, area: str | None = None, measure: str = "groups",
+              by: str = "model_type", model_types=None) -> pd.DataFrame:
+    """Per area of ``set_id``: active groups on ``day`` of each model type (``by="model_type"``)
+    or of each core force, the organisation forming the group's core (``by="core_force"``).
 
     ``measure="groups"`` counts groups; ``"villages"`` counts the villages having at
-    least one active group of the type.  Columns: code, name, one per model type code
+    least one active group of the type.  ``model_types``: only groups of these types (the
+    page's filter).  Columns: code, name, one per code of the split's vocabulary
     (vocabulary order), total (groups, or villages with any active group)."""
+    if by not in SPLITS:
+        raise ValueError(f"unknown split {by!r} (one of {', '.join(SPLITS)})")
     t = stats.record_tables(db)
     g = t.groups
     tab = areas.area_table(db, set_id)
-    types = vocab.MODEL_TYPES.codes
+    types = SPLITS[by].codes
     active = stats.active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), stats.day_number(day))
-    tidx = pd.Index(types).get_indexer(g["model_type"])
+    if model_types:
+        active &= g["model_type"].isin(list(model_types)).to_numpy()
+    tidx = pd.Index(types).get_indexer(g[by])
     if measure == "groups":
         codes, gidx = t._areas(db, "group", set_id, pd.Index(g["id"]))
         pos = pd.Index(tab["code"]).get_indexer(codes)

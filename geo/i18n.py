@@ -427,6 +427,10 @@ LABELS: dict[str, tuple[str, str]] = {
                          "Falling is better: green falling, red rising, grey unchanged (0)"),
     "better_more_better": ("Càng cao càng tốt (xanh đậm)", "More is better (dark green)"),
     "better_less_better": ("Càng thấp càng tốt (màu nhạt)", "Less is better (light colours)"),
+    "split_by": ("Chia theo", "Split by"),
+    "core_force": ("Lực lượng nòng cốt", "Core force"),
+    "vung_trang_types_note": ("Vùng trắng tính theo các loại mô hình đã chọn: {types}.",
+                              "Villages with no programme of the selected model types: {types}."),
     "unplaced_tooltip": ("▨ Chưa xác định thôn (cả xã)", "▨ Village not known (whole commune)"),
     "unplaced_note": ("▨ Chưa xác định thôn: vụ việc, mô hình, camera của xã chỉ có mã xã (hoặc nằm ngoài các "
                       "thôn của xã), một dòng mỗi xã; tổng các dòng bằng tổng theo cấp xã.",
@@ -489,6 +493,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_unchanged": ("Không đổi", "Unchanged"),
     "data_rejected": ("Bị từ chối", "Rejected"),
     "data_ignored_columns": ("Cột không dùng đến: {cols}", "Columns not used: {cols}"),
+    "data_row_warnings": ("Dòng được nhận kèm cảnh báo: {n}", "Rows kept with a warning: {n}"),
     "data_errors": ("Dòng bị từ chối: {rows} dòng, {n} lỗi", "Rejected rows: {rows} rows, {n} problems"),
     "data_col_row": ("Dòng", "Row"),
     "data_col_column": ("Cột", "Column"),

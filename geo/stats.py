@@ -214,9 +214,10 @@ def record_tables(db: sqlite_utils.Database) -> RecordTables:
     cat_index = {c: i for i, c in enumerate(vocab.CATEGORIES.codes)}
     other = cat_index["khac"]
     groups = pd.read_sql_query(
-        "SELECT id, name, model_type, village_code, founded_on, dissolved_on, members "
+        "SELECT id, name, model_type, village_code, founded_on, dissolved_on, members, core_force "
         "FROM groups WHERE deleted_at IS NULL", db.conn)
     groups["model_type"] = groups["model_type"].map(vocab.MODEL_TYPES.normalize)
+    groups["core_force"] = groups["core_force"].map(vocab.CORE_FORCES.normalize)   # none stated: khác
     groups["start"] = _days(groups["founded_on"])
     groups["stop"] = _days(groups["dissolved_on"])
     cams = pd.read_sql_query(

@@ -112,6 +112,8 @@ st.download_button(t("download_csv"), csv_bytes(table.rename(columns={c: t(c) fo
 
 # --- vùng trắng
 st.markdown(f"##### {t('vung_trang')} ({fmt(len(white))})")
+if f.model_types:
+    st.caption(t("vung_trang_types_note", types=", ".join(vocab.MODEL_TYPES.label(m, L) for m in f.model_types)))
 wcols = ["code", "name", "area_name", "population"]
 wlabels = {"code": t("code"), "name": t("village"), "area_name": t("area"), "population": t("population")}
 if f.level == "village" and vset is not None and vset.parent_set_id is not None:
@@ -134,9 +136,15 @@ st.markdown(f"##### {t('model_mix')}")
 measure = st.segmented_control(t("measure"), ["groups", "villages"], default="groups", key="cov_measure",
                                format_func=lambda x: t("measure_groups" if x == "groups" else "villages_with_type"))
 measure = measure or "groups"
-mix = coverage.model_mix(db, f.set_id, f.end, area=f.area, measure=measure)
+split = st.segmented_control(t("split_by"), list(coverage.SPLITS), default="model_type", key="cov_split",
+                             format_func=lambda x: t("model_types" if x == "model_type" else "core_force"))
+split = split or "model_type"
+voc = coverage.SPLITS[split]
+# the selected model types only, whichever the split (one coverage definition per filter)
+mix = coverage.model_mix(db, f.set_id, f.end, area=f.area, measure=measure, by=split,
+                         model_types=f.model_types)
 mix = mix[mix["code"].isin(codes)]
-types = [c for c in (f.model_types or vocab.MODEL_TYPES.codes)]
+types = [c for c in (f.model_types or voc.codes)] if split == "model_type" else voc.codes
 mix = mix[mix[types].sum(axis=1) > 0].sort_values(["total", "code"], ascending=[False, True])
 if mix.empty:
     st.caption(t("none_found"))
@@ -146,7 +154,7 @@ else:
         mix = mix.head(MAX_BARS)
     dup = mix["name"].duplicated(keep=False)
     mix = mix.assign(label=[f"{n} · {c}" if d else n for n, c, d in zip(mix["name"], mix["code"], dup)])
-    labels = {c: vocab.MODEL_TYPES.label(c, L) for c in types}
+    labels = {c: voc.label(c, L) for c in types}
     long = mix.melt(id_vars=["label"], value_vars=types, var_name="type", value_name="n")
     long = long[long["n"] > 0].assign(type_label=lambda d: d["type"].map(labels),
                                       order=lambda d: d["type"].map({c: i for i, c in enumerate(types)}))
@@ -154,12 +162,13 @@ else:
     chart = alt.Chart(long).mark_bar().encode(
         y=alt.Y("label:N", title=None, sort=list(mix["label"]), axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         x=alt.X("sum(n):Q", title=y_title, axis=alt.Axis(format=",d")),
-        color=alt.Color("type_label:N", title=t("model_types"),
+        color=alt.Color("type_label:N", title=t("model_types" if split == "model_type" else "core_force"),
                         scale=alt.Scale(domain=[labels[c] for c in types],
-                                        range=[vocab.MODEL_TYPES.term(c).color for c in types]),
+                                        range=[voc.term(c).color for c in types]),
                         legend=alt.Legend(orient="bottom", columns=3, labelLimit=280)),
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("label:N", title=t("area")), alt.Tooltip("type_label:N", title=t("model_types")),
+        tooltip=[alt.Tooltip("label:N", title=t("area")),
+                 alt.Tooltip("type_label:N", title=t("model_types" if split == "model_type" else "core_force")),
                  alt.Tooltip("n:Q", title=y_title, format=",d")],
     ).properties(height=alt.Step(22))
     st.altair_chart(chart, width="stretch")
