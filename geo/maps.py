@@ -225,6 +225,9 @@ class MapStyle(MacroElement):
   box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.45 {{ this.font }}; color: #222; }
 .antt-title { font-size: 14px; font-weight: 600; max-width: 320px; }
 .antt-legend { max-width: 260px; }
+.antt-spot-label { display: inline-block; transform: translate(-50%, -50%); white-space: nowrap;
+  font: 600 11px/1.2 {{ this.font }}; padding: 1px 4px; border-radius: 3px; border: 1px solid #8a8a8a;
+  opacity: 0.92; pointer-events: none; }
 .antt-legend .antt-lh { font-weight: 600; margin-bottom: 2px; }
 .antt-legend .antt-ls { color: #666; font-size: 11px; margin-bottom: 3px; }
 .antt-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
@@ -915,6 +918,29 @@ def add_heat(m: folium.Map, lat: Iterable[float], lon: Iterable[float],
     m.add_child(layer, name="antt_heat_" + layer._id)
     _ensure_layer_control(m)
     return layer
+
+
+def add_labels(m: folium.Map, df: Any, *, name: str, color: str = "#1d2733", background: str = "#ffffff",
+               show: bool = True, max_labels: int = 60) -> folium.FeatureGroup | None:
+    """Text labels drawn at every zoom (the province's too), e.g. the hot spots' names.
+
+    ``df``: columns ``lat``, ``lon``, ``label`` (at most ``max_labels`` rows, the first
+    ones, are drawn).  Plain Leaflet div icons, HTML-escaped; None when there is nothing."""
+    rows = [] if df is None or not len(df) else list(zip(df["lat"], df["lon"], df["label"]))[:max_labels]
+    rows = [(float(a), float(o), str(lb)) for a, o, lb in rows if _is_number(a) and _is_number(o)]
+    if not rows:
+        return None
+    _ensure_style(m)
+    group = folium.FeatureGroup(name=name, show=show)
+    e = html.escape
+    for lat, lon, label in rows:
+        icon = folium.DivIcon(html=f'<div class="antt-spot-label" style="color:{e(color)};'
+                                   f'background:{e(background)}">{e(label)}</div>',
+                              icon_size=(0, 0), icon_anchor=(0, 0), class_name="antt-spot")
+        folium.Marker([lat, lon], icon=icon, interactive=False).add_to(group)
+    m.add_child(group, name="antt_labels_" + group._id)
+    _ensure_layer_control(m)
+    return group
 
 
 def add_cameras(m: folium.Map, df: Any, *, name: str = "Camera an ninh", show: bool = True,

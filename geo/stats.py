@@ -67,7 +67,12 @@ DEFINITIONS = {
   đang hoạt động vào đúng ngày xảy ra vụ việc (trống khi kỳ không có vụ việc có tọa độ).
 - **Tỷ lệ trên 1.000 dân** = vụ việc ÷ dân số × 1.000 (trống khi chưa có dân số).
 - **Điểm nóng (Gi\\*)**: thống kê Getis-Ord Gi\\* trên số vụ việc của các thôn, láng giềng là các thôn chung ranh giới
-  (kể cả chính thôn đó); |z| ≥ 1,645 / 1,960 / 2,576 là điểm nóng (z > 0) hoặc điểm lạnh (z < 0) với độ tin cậy 90 / 95 / 99 %.
+  (kể cả chính thôn đó); điểm nóng (z > 0) hoặc điểm lạnh (z < 0) với độ tin cậy 90 / 95 / 99 % khi giá trị p hai phía
+  dưới ngưỡng của α = 0,10 / 0,05 / 0,01 đã hiệu chỉnh kiểm định bội theo tỷ lệ phát hiện sai (FDR, Benjamini–Hochberg);
+  thôn có ít hơn số vụ tối thiểu (mặc định 5) không được xét.
+- **Chưa xác định thôn**: ở cấp thôn, vụ việc (mô hình, camera) của một xã không nằm trong thôn nào của xã (chỉ có mã xã)
+  là một dòng riêng của xã đó; tổng các dòng cấp thôn bằng tổng cấp xã.
+- Loại vụ việc, loại mô hình, lực lượng nòng cốt không có trong danh mục được tính là **Khác** (giữ nguyên văn bản gốc).
 """,
     "en": """
 - **Period** [from, to], both days included. **Previous period**: the same number of days just before `from`.
@@ -87,8 +92,12 @@ DEFINITIONS = {
   of a camera active on the incident's own date (empty when the period has no incident with a point).
 - **Rate per 1,000 residents** = incidents ÷ population × 1,000 (empty when the population is unknown).
 - **Hot spots (Gi\\*)**: Getis-Ord Gi\\* on incident counts per village, neighbours being the villages sharing a
-  border (and the village itself); |z| ≥ 1.645 / 1.960 / 2.576 marks a hot (z > 0) or cold (z < 0) spot at
-  90 / 95 / 99 % confidence.
+  border (and the village itself); a hot (z > 0) or cold (z < 0) spot at 90 / 95 / 99 % confidence when the
+  two-sided p-value is below the cut-off of α = 0.10 / 0.05 / 0.01 corrected for multiple testing by the false
+  discovery rate (FDR, Benjamini–Hochberg); villages with fewer incidents than the minimum (default 5) are not tested.
+- **Village not known**: at village level, a commune's incidents (groups, cameras) in none of its villages (only
+  the commune's code) are one row of that commune; the village rows add up to the commune level.
+- Incident categories, model types and core forces not in the lists count as **Other** (the text as written is kept).
 """,
 }
 
