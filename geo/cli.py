@@ -340,6 +340,21 @@ def _read_password(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
+def cmd_backup(args) -> int:
+    """Copy the database with SQLite's online backup (consistent while the app runs)."""
+    from . import maintenance
+    _print_json(maintenance.backup(args.db, args.output, user=args.user))
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Integrity check, schema version and WAL state (read-only); exit 1 when not ok."""
+    from . import maintenance
+    result = maintenance.check(args.db)
+    _print_json(result)
+    return 0 if result["ok"] else 1
+
+
 def cmd_users(args) -> int:
     db = store.open_db(args.db, create=False)
     actor = auth.resolve(db, args.user)
@@ -375,6 +390,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true", help="replace an existing database file")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("backup", parents=[dbp], help="online backup of the database (safe while the app runs)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the backup file to write")
+    p.add_argument("--user", help="act as this user (an administrator; default: the local administrator)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("check", parents=[dbp], help="integrity check, schema version and WAL state (read-only)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("sets", parents=[dbp], help="list the boundary sets")
     p.set_defaults(func=cmd_sets)

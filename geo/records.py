@@ -48,8 +48,6 @@ import io
 import json
 import os
 import re
-import sqlite3
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1069,7 +1067,6 @@ def _unique_names(headers: list[str]) -> list[str]:
     return out
 
 
-@contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database, *, wait_s: float = LOCK_WAIT_S):
     """:func:`geo.store.transaction` that waits longer for the write lock.
 
@@ -1077,26 +1074,7 @@ def write_transaction(db: sqlite_utils.Database, *, wait_s: float = LOCK_WAIT_S)
     writer; a million-row import can hold the lock about that long, so the attempt
     is repeated until ``wait_s`` has passed instead of letting "database is
     locked" reach the user.  Inside an open transaction it joins it."""
-    conn = db.conn
-    if conn.in_transaction:
-        yield conn
-        return
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as e:
-            msg = str(e).lower()
-            if ("locked" not in msg and "busy" not in msg) or time.monotonic() >= deadline:
-                raise
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+    return store.transaction(db, wait_s=wait_s)
 
 
 @contextlib.contextmanager
