@@ -71,14 +71,21 @@ def test_more_is_better_is_green_and_said(metric):
 
 
 def test_legend_says_which_way_is_better():
+    c = maps.classify_metric({"a": -4.1, "b": 0.0, "c": 7.0}, "change_pct")
+    html = maps.legend_html(c, c["counts"], 0, metric_label="Tăng/giảm (%)")
+    assert "Giảm là tốt" in html
+    # -4.1 (falling) is counted in a green class
+    mid = c["neutral_class"]
+    assert re.search(rf'data-class="{mid - 1}" data-count="1"><i style="background:{c["colors"][mid - 1]}"', html)
+    assert c["colors"][mid - 1] in GREEN
+    en = maps.classify_metric({"a": 50.0}, "coverage_pct", lang="en")
+    assert "More is better" in maps.legend_html(en, en["counts"], 0, metric_label="Coverage")
+    # the map embeds that legend
     feats = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "a", "name": "A"},
          "geometry": {"type": "Polygon", "coordinates": [[[106, 21], [106.1, 21], [106.1, 21.1], [106, 21]]]}}]}
-    c = maps.classify_metric({"a": -4.1}, "change_pct")
-    html = maps.choropleth(feats, {"a": -4.1}, metric_label="Tăng/giảm (%)", classes=c).get_root().render()
-    assert "Giảm là tốt" in html
-    assert re.search(r'data-class="1" data-count="1"><i style="background:#91cf60"', html) or \
-        re.search(r'data-count="1"><i style="background:#1a9850"', html)
+    page = maps.choropleth(feats, {"a": -4.1}, metric_label="x", classes=c).get_root().render()
+    assert "antt-better" in page
 
 
 @pytest.mark.parametrize("metric", list(metrics.METRICS))
