@@ -303,10 +303,11 @@ def in_view(db, mask: np.ndarray | None = None) -> np.ndarray:
 
 
 def in_view_counts(db, set_id: int, period: Period, categories=None) -> pd.DataFrame:
-    """Per area of ``set_id``: the period's incidents with a point (``with_point``) and
-    those of them in camera view (``in_view``)."""
+    """Per row of ``set_id`` (its areas, and at village level the communes' unplaced rows,
+    see :func:`geo.stats.row_index`): the period's incidents with a point (``with_point``)
+    and those of them in camera view (``in_view``)."""
     t = stats.record_tables(db)
-    codes, idx = t.incident_areas(db, set_id)
+    codes, idx = stats.row_index(db, set_id)
     m = (stats.category_mask(t, categories) & (idx >= 0) & t.inc_has_point
          & (t.inc_day >= stats.day_number(period.start)) & (t.inc_day <= stats.day_number(period.end)))
     seen = m & in_view(db, m)
@@ -327,8 +328,11 @@ def in_view_pct(db, set_id: int, period: Period, categories=None) -> pd.Series:
 # --- villages with no programme, model-type mix -----------------------------------
 
 @stats.consistent
-def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame:
-    """Villages with no active group of ANY model type on ``day`` ("vùng trắng").
+def vung_trang(db, set_id: int, day, *, area: str | None = None, model_types=None) -> pd.DataFrame:
+    """Villages with no active group of the selected ``model_types`` on ``day`` ("vùng trắng";
+    none selected: of any type) -- the complement of ``villages_covered`` of
+    :func:`geo.stats.area_stats` with the same model types, so a page never shows two
+    coverage definitions at once.
 
     Villages are those counted for ``set_id`` (the set itself at village level, else
     its village set, see :func:`geo.stats.village_set_for`); ``area`` limits them to
@@ -342,6 +346,8 @@ def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame
     t = stats.record_tables(db)
     g = t.groups
     active = stats.active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), stats.day_number(day))
+    if model_types:
+        active &= g["model_type"].isin(list(model_types)).to_numpy()
     covered = set(g.loc[active, "village_code"].dropna())
     parents = stats.village_parents(db, set_id)
     vt = areas.area_table(db, vset.id)
@@ -354,19 +360,29 @@ def vung_trang(db, set_id: int, day, *, area: str | None = None) -> pd.DataFrame
     return vt.sort_values(["area_code", "code"], na_position="last")[cols].reset_index(drop=True)
 
 
+SPLITS = {"model_type": vocab.MODEL_TYPES, "core_force": vocab.CORE_FORCES}
+
+
 @stats.consistent
-def model_mix(db, set_id: int, day, *, area: str | None = None, measure: str = "groups") -> pd.DataFrame:
-    """Per area of ``set_id``: active groups on ``day`` of each model type.
+def model_mix(db, set_id: int, day, *, area: str | None = None, measure: str = "groups",
+              by: str = "model_type", model_types=None) -> pd.DataFrame:
+    """Per area of ``set_id``: active groups on ``day`` of each model type (``by="model_type"``)
+    or of each core force, the organisation forming the group's core (``by="core_force"``).
 
     ``measure="groups"`` counts groups; ``"villages"`` counts the villages having at
-    least one active group of the type.  Columns: code, name, one per model type code
+    least one active group of the type.  ``model_types``: only groups of these types (the
+    page's filter).  Columns: code, name, one per code of the split's vocabulary
     (vocabulary order), total (groups, or villages with any active group)."""
+    if by not in SPLITS:
+        raise ValueError(f"unknown split {by!r} (one of {', '.join(SPLITS)})")
     t = stats.record_tables(db)
     g = t.groups
     tab = areas.area_table(db, set_id)
-    types = vocab.MODEL_TYPES.codes
+    types = SPLITS[by].codes
     active = stats.active_mask(g["start"].to_numpy(), g["stop"].to_numpy(), stats.day_number(day))
-    tidx = pd.Index(types).get_indexer(g["model_type"])
+    if model_types:
+        active &= g["model_type"].isin(list(model_types)).to_numpy()
+    tidx = pd.Index(types).get_indexer(g[by])
     if measure == "groups":
         codes, gidx = t._areas(db, "group", set_id, pd.Index(g["id"]))
         pos = pd.Index(tab["code"]).get_indexer(codes)

@@ -817,6 +817,7 @@ def _groups(seed: int, n: int, p: _Province, today: dt.date):
     core = np.where(np.array([known[m] == "nhom_zalo_an_ninh" for m in model]),
                     np.minimum(core, rng.integers(3, 12, len(village))), core)
     leaders = _person_names(rng, len(village))
+    forces = _core_forces(seed, [known[m] for m in model])
     f_str = _day_strings(GROUPS_FROM, founded)
     d_str = _day_strings(GROUPS_FROM, np.maximum(dissolved, 0))
     # order by founding day, then village, for the ids
@@ -835,8 +836,30 @@ def _groups(seed: int, n: int, p: _Province, today: dt.date):
             name += f" (số {seen[key]})"
         dis = d_str[g] if dissolved[g] >= 0 else None
         rows.append((f"G{rank + 1:06d}", name, mt, V["code"][v], f_str[g], dis, int(members[g]),
-                     leaders[g], int(min(core[g], members[g])), None, _stamp(dis or f_str[g])))
+                     leaders[g], int(min(core[g], members[g])), forces[g], None, _stamp(dis or f_str[g])))
     return rows, village, np.array([known[m] for m in model], dtype=object), white
+
+
+# The organisation forming each group's core ("lực lượng nòng cốt"), by model type
+_CORE_FORCE_MIX = {
+    "default": {"ccb": 0.28, "phu_nu": 0.18, "thanh_nien": 0.17, "nong_dan": 0.10, "cong_an": 0.09,
+                "dan_quan": 0.08, "mttq": 0.05, "doan_the_khac": 0.04, "khac": 0.01},
+    "doi_dan_phong_pccc": {"dan_quan": 0.35, "cong_an": 0.25, "thanh_nien": 0.2, "ccb": 0.2},
+    "nhom_zalo_an_ninh": {"thanh_nien": 0.45, "cong_an": 0.3, "phu_nu": 0.15, "ccb": 0.1},
+    "to_tu_quan_nha_tro": {"cong_an": 0.4, "phu_nu": 0.25, "thanh_nien": 0.2, "mttq": 0.15},
+}
+
+
+def _core_forces(seed: int, models: list[str]) -> list[str]:
+    """A core-force code per group (its own random stream: the other demo figures stay as they were)."""
+    rng = np.random.default_rng(seed + 7_011)
+    out = []
+    u = rng.random(len(models))
+    for mt, x in zip(models, u):
+        mix = _CORE_FORCE_MIX.get(mt, _CORE_FORCE_MIX["default"])
+        codes, w = list(mix), np.cumsum(list(mix.values()))
+        out.append(codes[min(int(np.searchsorted(w / w[-1], x, side="right")), len(codes) - 1)])
+    return out
 
 
 def _cameras(seed: int, n: int, p: _Province, today: dt.date, group_villages, group_models):
@@ -1097,7 +1120,7 @@ def build_demo(path, *, seed: int = 7, today: dt.date | None = None, scale: floa
         with store.transaction(db) as conn:
             conn.executemany(
                 "INSERT INTO groups (id, name, model_type, village_code, founded_on, dissolved_on, members, "
-                "leader, core_force, notes, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", group_rows)
+                "leader, core_members, core_force, notes, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", group_rows)
             conn.executemany(
                 "INSERT INTO cameras (id, lon, lat, installed_on, removed_on, owner, radius_m, "
                 "connected_to_police, notes, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", camera_rows)

@@ -496,9 +496,43 @@ LABELS: dict[str, tuple[str, str]] = {
     "top_bars": ("{n} địa bàn nhiều nhất trên {total}.", "The {n} largest of {total} areas."),
     "hotspots_title": ("Điểm nóng theo thôn/TDP, {period}", "Hot spots by village, {period}"),
     "hotspots_note": ("Getis-Ord Gi* trên số vụ việc của từng thôn/TDP trong kỳ; láng giềng là các thôn chung "
-                      "ranh giới. |z| ≥ 1,645 / 1,960 / 2,576: tin cậy 90 / 95 / 99 %.",
+                      "ranh giới. Tin cậy 90 / 95 / 99 % theo giá trị p hai phía (hiệu chỉnh kiểm định bội: xem bên dưới).",
                       "Getis-Ord Gi* on each village's incidents in the period; neighbours are the villages "
-                      "sharing a border. |z| ≥ 1.645 / 1.960 / 2.576: 90 / 95 / 99 % confidence."),
+                      "sharing a border. 90 / 95 / 99 % confidence by the two-sided p-value (multiple-testing "
+                      "correction: see below)."),
+    "hs_incidents_help": ("Cùng tổng với các trang khác: gồm {n} vụ việc chưa xác định thôn (không vào Gi*).",
+                          "The same total as the other pages: includes {n} incidents with no village (not in Gi*)."),
+    "better_diverging": ("Giảm là tốt: xanh = giảm, đỏ = tăng, xám = không đổi (0)",
+                         "Falling is better: green falling, red rising, grey unchanged (0)"),
+    "better_more_better": ("Càng cao càng tốt (xanh đậm)", "More is better (dark green)"),
+    "better_less_better": ("Càng thấp càng tốt (màu nhạt)", "Less is better (light colours)"),
+    "split_by": ("Chia theo", "Split by"),
+    "core_force": ("Lực lượng nòng cốt", "Core force"),
+    "vung_trang_types_note": ("Vùng trắng tính theo các loại mô hình đã chọn: {types}.",
+                              "Villages with no programme of the selected model types: {types}."),
+    "unplaced_tooltip": ("▨ Chưa xác định thôn (cả xã)", "▨ Village not known (whole commune)"),
+    "unplaced_note": ("▨ Chưa xác định thôn: vụ việc, mô hình, camera của xã chỉ có mã xã (hoặc nằm ngoài các "
+                      "thôn của xã), một dòng mỗi xã; tổng các dòng bằng tổng theo cấp xã.",
+                      "▨ Village not known: a commune's incidents, groups and cameras that carry only the "
+                      "commune's code (or lie in none of its villages), one row per commune; the rows add up "
+                      "to the commune level's totals."),
+    "hs_min_count": ("Số vụ tối thiểu để xét", "Minimum incidents to test"),
+    "hs_min_count_help": ("Thôn/TDP có ít vụ việc hơn số này không bao giờ được coi là điểm nóng/lạnh.",
+                          "Villages with fewer incidents are never a hot or cold spot."),
+    "hs_correction": ("Hiệu chỉnh kiểm định bội", "Multiple-testing correction"),
+    "hs_correction_fdr": ("Tỷ lệ phát hiện sai (FDR, Benjamini–Hochberg)", "False discovery rate (FDR, Benjamini–Hochberg)"),
+    "hs_correction_none": ("Không hiệu chỉnh", "No correction"),
+    "hs_correction_used_fdr": (
+        "Hiệu chỉnh kiểm định bội: tỷ lệ phát hiện sai (FDR, Benjamini–Hochberg, esda.fdr) trên {n} thôn/TDP "
+        "được xét (có ít nhất {min} vụ việc). Ngưỡng p: 99 % < {p99}; 95 % < {p95}; 90 % < {p90}.",
+        "Multiple-testing correction: false discovery rate (FDR, Benjamini–Hochberg, esda.fdr) over the {n} "
+        "villages tested (at least {min} incidents). p cut-offs: 99 % < {p99}; 95 % < {p95}; 90 % < {p90}."),
+    "hs_correction_used_none": (
+        "Không hiệu chỉnh kiểm định bội: {n} thôn/TDP được xét (có ít nhất {min} vụ việc) với ngưỡng |z| "
+        "thông thường; khi xét nhiều thôn cùng lúc sẽ có điểm nóng giả.",
+        "No multiple-testing correction: {n} villages tested (at least {min} incidents) with the plain |z| "
+        "limits; with many villages at once some hot spots are false."),
+    "hs_labels": ("Tên điểm nóng", "Hot spot names"),
     "hot_count": ("Điểm nóng", "Hot spots"),
     "cold_count": ("Điểm lạnh", "Cold spots"),
     "hot_class": ("Phân loại", "Class"),
@@ -563,6 +597,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_unchanged": ("Không đổi", "Unchanged"),
     "data_rejected": ("Bị từ chối", "Rejected"),
     "data_ignored_columns": ("Cột không dùng đến: {cols}", "Columns not used: {cols}"),
+    "data_row_warnings": ("Dòng được nhận kèm cảnh báo: {n}", "Rows kept with a warning: {n}"),
     "data_errors": ("Dòng bị từ chối: {rows} dòng, {n} lỗi", "Rejected rows: {rows} rows, {n} problems"),
     "data_col_row": ("Dòng", "Row"),
     "data_col_column": ("Cột", "Column"),

@@ -41,7 +41,8 @@ from folium.template import Template
 
 from . import assets
 from .classify import (MAX_CLASSES, NODATA_COLOR, NODATA_LABEL, PALETTES, SCHEME_LABELS, SCHEMES,  # noqa: F401
-                       _value_text, categorical_classes, class_index, classify, palette)
+                       _value_text, categorical_classes, class_index, classify, classify_diverging,
+                       classify_metric, metric_direction, palette)
 from .numfmt import _is_number, fmt_number  # noqa: F401
 from .vocab import MODEL_TYPES
 
@@ -224,6 +225,9 @@ class MapStyle(MacroElement):
   box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.45 {{ this.font }}; color: #222; }
 .antt-title { font-size: 14px; font-weight: 600; max-width: 320px; }
 .antt-legend { max-width: 260px; }
+.antt-spot-label { display: inline-block; transform: translate(-50%, -50%); white-space: nowrap;
+  font: 600 11px/1.2 {{ this.font }}; padding: 1px 4px; border-radius: 3px; border: 1px solid #8a8a8a;
+  opacity: 0.92; pointer-events: none; }
 .antt-legend .antt-lh { font-weight: 600; margin-bottom: 2px; }
 .antt-legend .antt-ls { color: #666; font-size: 11px; margin-bottom: 3px; }
 .antt-legend i { display: inline-block; width: 16px; height: 12px; margin-right: 6px;
@@ -619,6 +623,8 @@ def legend_html(classes: Mapping, counts: Sequence[int], nodata_count: int, *,
     scheme = scheme_label if scheme_label is not None else SCHEME_LABELS.get(classes.get("scheme") or "", "")
     if scheme:
         rows.append(f'<div class="antt-ls">{e(scheme)}</div>')
+    if classes.get("direction_label"):   # which way is better (geo.classify.classify_metric)
+        rows.append(f'<div class="antt-ls antt-better">{e(classes["direction_label"])}</div>')
 
     def count(n: int) -> str:
         return f'<span class="antt-n">({fmt_number(n)} {e(areas_label)})</span>' if areas_label else \
@@ -922,6 +928,29 @@ def add_heat(m: folium.Map, lat: Iterable[float], lon: Iterable[float],
     m.add_child(layer, name="antt_heat_" + layer._id)
     _ensure_layer_control(m)
     return layer
+
+
+def add_labels(m: folium.Map, df: Any, *, name: str, color: str = "#1d2733", background: str = "#ffffff",
+               show: bool = True, max_labels: int = 60) -> folium.FeatureGroup | None:
+    """Text labels drawn at every zoom (the province's too), e.g. the hot spots' names.
+
+    ``df``: columns ``lat``, ``lon``, ``label`` (at most ``max_labels`` rows, the first
+    ones, are drawn).  Plain Leaflet div icons, HTML-escaped; None when there is nothing."""
+    rows = [] if df is None or not len(df) else list(zip(df["lat"], df["lon"], df["label"]))[:max_labels]
+    rows = [(float(a), float(o), str(lb)) for a, o, lb in rows if _is_number(a) and _is_number(o)]
+    if not rows:
+        return None
+    _ensure_style(m)
+    group = folium.FeatureGroup(name=name, show=show)
+    e = html.escape
+    for lat, lon, label in rows:
+        icon = folium.DivIcon(html=f'<div class="antt-spot-label" style="color:{e(color)};'
+                                   f'background:{e(background)}">{e(label)}</div>',
+                              icon_size=(0, 0), icon_anchor=(0, 0), class_name="antt-spot")
+        folium.Marker([lat, lon], icon=icon, interactive=False).add_to(group)
+    m.add_child(group, name="antt_labels_" + group._id)
+    _ensure_layer_control(m)
+    return group
 
 
 def camera_payload(df: Any, *, ring_min_zoom: int = RING_MIN_ZOOM, max_rings: int = 1500,

@@ -89,6 +89,9 @@ class Field:
     vocab: vocab.Vocabulary | None = None
     default: Any = None            # stored when a new record's file has no such column
     hint: str = ""                 # format help for templates
+    # vocab only: an unknown value is stored as the vocabulary's fallback ("khac") with a row
+    # warning, the text as written kept (see KEEP_ORIGINAL), instead of rejecting the row
+    lenient: bool = False
 
     def label(self, lang: str = "vi") -> str:
         return self.en if lang == "en" else self.vi
@@ -142,8 +145,13 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
               hint="số nguyên ≥ 0"),
         Field("leader", "text", "Tổ trưởng", "Leader",
               ("trưởng nhóm", "người phụ trách", "tổ trưởng/đội trưởng", "đội trưởng", "tổ trưởng, đội trưởng")),
-        Field("core_force", "int", "Lực lượng nòng cốt", "Core members",
-              ("nòng cốt", "số nòng cốt", "lực lượng nòng cốt (người)", "core force"), hint="số nguyên ≥ 0"),
+        Field("core_force", "vocab", "Lực lượng nòng cốt", "Core force",
+              ("nòng cốt", "lực lượng làm nòng cốt", "đơn vị nòng cốt", "tổ chức nòng cốt", "core force",
+               "core organisation"), vocab=vocab.CORE_FORCES, lenient=True,
+              hint="tổ chức làm nòng cốt: CCB, Phụ nữ, Thanh niên, Nông dân, Công an, Dân quân, MTTQ…"),
+        Field("core_members", "int", "Số người nòng cốt", "Core members",
+              ("số nòng cốt", "số người nòng cốt", "lực lượng nòng cốt (người)", "số thành viên nòng cốt",
+               "core members"), hint="số nguyên ≥ 0"),
         Field("notes", "text", "Ghi chú", "Notes", ("note",)),
     )),
     Kind("cameras", "camera", "Camera an ninh", "Security cameras", (
@@ -168,7 +176,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
               ("ngày", "thời gian", "thời gian xảy ra", "ngày xảy ra vụ việc", "date", "occurred"),
               required=True, hint=_DATE_HINT + " (có thể kèm giờ HH:MM)"),
         Field("category", "vocab", "Loại vụ việc", "Category", ("loại", "lĩnh vực", "phân loại", "loại vụ"),
-              required=True, vocab=vocab.CATEGORIES),
+              required=True, vocab=vocab.CATEGORIES, lenient=True),
         _LON, _LAT,
         Field("area_code", "code", "Mã địa bàn", "Area code",
               ("mã xã", "mã thôn", "mã phường", "mã xã/phường", "mã thôn/tdp", "mã khu vực", "area"),
@@ -241,6 +249,7 @@ class ImportResult:
     outside: list[str] = field(default_factory=list)        # ids placed in no area of any boundary set
     ignored_columns: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    row_warnings: list[dict] = field(default_factory=list)  # {row, column, message}: rows kept with a warning
     changes: list[dict] = field(default_factory=list)       # updated records: {id, action, fields: {f: [before, after]}}
     rejected_rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # the input's columns + "Lỗi"
     actions: pd.DataFrame = field(default_factory=pd.DataFrame)        # row, id, action for every data row
@@ -253,18 +262,18 @@ class ImportResult:
             "rejected": self.rejected, "errors": self.errors,
             "outside": len(self.outside), "outside_ids": self.outside[:100],
             "ignored_columns": self.ignored_columns, "warnings": self.warnings,
+            "row_warnings": self.row_warnings,
             "changes": self.changes[:max_changes],
         }
 
 
 # --- text helpers ---------------------------------------------------------------
 
-def norm_key(text: Any) -> str:
-    """Lower case, no diacritics (đ → d), punctuation and ``_`` as single spaces: the key
-    column names and vocabulary labels are matched on."""
-    s = unicodedata.normalize("NFD", str(text)).lower().replace("đ", "d").replace("\u0111", "d")
-    s = "".join(ch for ch in s if unicodedata.category(ch) != "Mn")
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", s).split())
+norm_key = vocab.norm_key   # lower case, no diacritics, punctuation as single spaces
+
+# Where the text of an unknown value of a lenient field is kept: a column of its own, or
+# appended to the record's notes.
+KEEP_ORIGINAL = {"category": ("column", "category_original"), "core_force": ("notes", "Lực lượng nòng cốt theo tệp")}
 
 
 def cell_text(v: Any) -> str:
@@ -700,10 +709,21 @@ def parse_numbers(values, *, clean: bool = False) -> tuple[np.ndarray, np.ndarra
 def vocab_lookup(field_name: str, voc: vocab.Vocabulary) -> dict[str, str]:
     """Normalised value (code, Vietnamese or English label, usual synonym) → code."""
     out = dict(VALUE_SYNONYMS.get(field_name, {}))
+    for c, al in voc.aliases.items():
+        for a in al:
+            out.setdefault(norm_key(a), c)
     for t in voc:
         for v in (t.code, t.vi, t.en):
             out[norm_key(v)] = t.code
     return out
+
+
+def vocab_code(field_name: str, voc: vocab.Vocabulary, text: str, look: dict | None = None) -> str | None:
+    """The code a cell names: exact (code, label, synonym), else what the vocabulary finds in it."""
+    if not text:
+        return None
+    look = vocab_lookup(field_name, voc) if look is None else look
+    return look.get(norm_key(text)) or voc.lookup(text)
 
 
 def _fmt_num(v: float) -> str:
@@ -731,6 +751,8 @@ class Checked:
     errors: list[dict]
     bad: np.ndarray
     warnings: list[str] = field(default_factory=list)
+    row_warnings: list[dict] = field(default_factory=list)        # {row, column, message}: kept rows
+    originals: dict[str, np.ndarray] = field(default_factory=dict)  # lenient field → text of unknown values
 
 
 def _by_unique(a: np.ndarray, fn) -> np.ndarray:
@@ -768,6 +790,8 @@ def validate(db: sqlite_utils.Database | None, kind: str, texts: pd.DataFrame, *
         err_field.append(fname)
         err_msg.append([msg(i) for i in idx] if callable(msg) else [msg] * len(idx))
 
+    row_warnings: list[dict] = []
+    lenient_originals: dict[str, np.ndarray] = {}
     today64 = np.datetime64(today, "D")
     min64 = np.datetime64(MIN_DATE, "D")
     out: dict[str, np.ndarray] = {}
@@ -793,11 +817,24 @@ def validate(db: sqlite_utils.Database | None, kind: str, texts: pd.DataFrame, *
                 add(unknown, f.name, lambda i, v=a, lbl=f.vi: f"{lbl} '{v[i]}' không có trong bộ ranh giới nào")
         elif f.type == "vocab":
             look = vocab_lookup(f.name, f.vocab)
-            vals = _by_unique(a, lambda u, lk=look: lk.get(norm_key(u)) if u else None)
+            vals = _by_unique(a, lambda u, lk=look, fn=f.name, voc=f.vocab: vocab_code(fn, voc, u, lk))
             unknown = ~empty & np.array([v is None for v in vals], dtype=bool)
             examples = ", ".join(t.vi for t in f.vocab.terms[:3])
-            add(unknown, f.name, lambda i, raw=a, lbl=f.vi, ex=examples:
-                f"{lbl} '{raw[i]}' không có trong danh mục (ví dụ: {ex}, …)")
+            if f.lenient:
+                # counted as "khác", the text as written kept, the row warned -- never rejected
+                fallback = f.vocab.fallback
+                vals[unknown] = fallback
+                original = np.full(n, None, dtype=object)
+                original[unknown] = a[unknown]
+                lenient_originals[f.name] = original
+                flabel = f.vocab.label(fallback)
+                for i in np.flatnonzero(unknown):
+                    row_warnings.append({"row": int(rows[i]), "column": columns.get(f.name, f.vi),
+                                         "message": f"{f.vi} '{a[i]}' không có trong danh mục: tính là "
+                                                    f"'{flabel}', giữ nguyên văn bản gốc"})
+            else:
+                add(unknown, f.name, lambda i, raw=a, lbl=f.vi, ex=examples:
+                    f"{lbl} '{raw[i]}' không có trong danh mục (ví dụ: {ex}, …)")
             out[f.name] = vals
         elif f.type in ("date", "datetime"):
             vals, d, bad = parse_dates(a, with_time=f.type == "datetime", clean=True)
@@ -903,13 +940,17 @@ def validate(db: sqlite_utils.Database | None, kind: str, texts: pd.DataFrame, *
         errors = [{"row": int(rows[pos[k]]), "column": columns[names[fidx[k]]], "message": msgs[k]}
                   for k in srt]
     values = pd.DataFrame({f: out[f] for f in present}, index=range(n), dtype=object)
-    return Checked(values=values, present=present, errors=errors, bad=bad)
+    return Checked(values=values, present=present, errors=errors, bad=bad, row_warnings=row_warnings,
+                   originals=lenient_originals)
 
 
 # --- storing --------------------------------------------------------------------
 
+# columns a kind stores beyond its fields: the set an area code belongs to, the text of an
+# unknown category as written in the file
+EXTRA_COLUMNS = {"incidents": ["area_set_id", "category_original"], "groups": [], "cameras": []}
 _STORED = {  # the columns read back for comparison and audit
-    k.name: [*k.field_names] + (["area_set_id"] if k.name == "incidents" else []) + ["updated_at", "deleted_at"]
+    k.name: [*k.field_names] + EXTRA_COLUMNS[k.name] + ["updated_at", "deleted_at"]
     for k in KINDS.values()
 }
 
@@ -1050,7 +1091,7 @@ def _write(db, spec: Kind, values: pd.DataFrame, present: list[str], plan: _Plan
     conn = db.conn
     outside: list[str] = []
     fields = spec.field_names
-    extra = ["area_set_id"] if spec.name == "incidents" else []
+    extra = EXTRA_COLUMNS[spec.name]
     # inserts: every field, defaults for the columns the file does not have
     if len(plan.new):
         ins = values.iloc[plan.new].reset_index(drop=True)
@@ -1063,8 +1104,8 @@ def _write(db, spec: Kind, values: pd.DataFrame, present: list[str], plan: _Plan
                 cols[f.name] = col.tolist()
             else:
                 cols[f.name] = [f.default] * len(ins)
-        if extra:
-            cols["area_set_id"] = ins["area_set_id"].tolist() if "area_set_id" in ins else [None] * len(ins)
+        for c in extra:
+            cols[c] = ins[c].tolist() if c in ins else [None] * len(ins)
         names = fields + extra
         # start locating the points on a worker thread while the rows are written
         locator = assign.Locator(db, cols["lon"], cols["lat"]) if "lon" in cols else None
@@ -1088,8 +1129,8 @@ def _write(db, spec: Kind, values: pd.DataFrame, present: list[str], plan: _Plan
     if len(plan.changed):
         upd = values.iloc[plan.changed].reset_index(drop=True)
         setcols = [f for f in present if f != "id"]
-        if extra and "area_code" in present:
-            setcols += extra
+        if "area_set_id" in extra and "area_code" in present:
+            setcols += ["area_set_id"]
         for f in setcols:
             d = spec.field(f).default if f in fields else None
             if d is not None:
@@ -1194,6 +1235,37 @@ def _check_scope(db, actor, spec: Kind, *frames: pd.DataFrame) -> None:
             raise auth.PermissionDenied(OUTSIDE_AREA.format(area=actor.area_code))
 
 
+def keep_originals(db, spec: Kind, values: pd.DataFrame, present: list[str],
+                   originals: dict[str, np.ndarray]) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the text of the unknown values of lenient fields (see :data:`KEEP_ORIGINAL`): in a
+    column of its own (set for every row: None where the value was known), or appended to
+    the record's notes (its stored notes when the file has no notes column), once."""
+    values = values.copy()
+    for fname, original in originals.items():
+        where, target = KEEP_ORIGINAL[fname]
+        if where == "column":
+            values[target] = original
+            if target not in present:
+                present.append(target)
+            continue
+        has = np.array([o is not None for o in original], dtype=bool)
+        if not has.any():
+            continue
+        if "notes" not in present:
+            stored = _existing(db, spec, values["id"].tolist()).set_index("id")["notes"] if len(values) else {}
+            values["notes"] = [None if pd.isna(v) else v for v in
+                               pd.Series(stored).reindex(values["id"]).to_numpy(dtype=object)]
+            present.append("notes")
+        notes = values["notes"].to_numpy(dtype=object).copy()
+        for i in np.flatnonzero(has):
+            note = f"{target}: {original[i]}"
+            cur = notes[i] if isinstance(notes[i], str) else ""
+            if note not in cur:
+                notes[i] = f"{cur}; {note}" if cur else note
+        values["notes"] = notes
+    return values, present
+
+
 def import_table(db: sqlite_utils.Database, kind: str, raw: RawTable, *, user: str | None = None,
                  dry_run: bool = False, today: dt.date | None = None) -> ImportResult:
     """Check and store the rows of an already read file (see :func:`import_records`)."""
@@ -1249,11 +1321,17 @@ def import_table(db: sqlite_utils.Database, kind: str, raw: RawTable, *, user: s
         errors.sort(key=lambda e: e["row"])
         bad |= ~inside
     res.errors = errors
+    res.row_warnings = [w for w in checked.row_warnings if w["row"] not in {e["row"] for e in errors}]
+    if res.row_warnings:
+        res.warnings.append(f"{len(res.row_warnings)} dòng có giá trị ngoài danh mục: tính là 'Khác', "
+                            f"giữ nguyên văn bản gốc (xem row_warnings)")
     res.rejected = int(bad.sum())
     res.rejected_rows = _rejected_frame(raw, bad, errors)
     good = np.flatnonzero(~bad)
     values = checked.values.iloc[good].reset_index(drop=True)
-    present = checked.present
+    present = list(checked.present)
+    values, present = keep_originals(db, spec, values, present,
+                                     {f: o[good] for f, o in checked.originals.items()})
     if spec.name == "incidents" and "area_code" in present and len(values):
         values["area_set_id"] = _area_sets_for(
             db, values["area_code"].to_numpy(dtype=object),
@@ -1346,7 +1424,7 @@ def _check_one(db, spec: Kind, values: dict, today) -> pd.DataFrame:
     checked = validate(db, spec.name, texts, today=today)
     if checked.errors:
         raise RecordError([{"column": e["column"], "message": e["message"]} for e in checked.errors])
-    out = checked.values
+    out, _ = keep_originals(db, spec, checked.values, list(checked.present), checked.originals)
     if spec.name == "incidents":
         out["area_set_id"] = _area_sets_for(
             db, out["area_code"].to_numpy(dtype=object) if "area_code" in out else np.array([None], dtype=object),
@@ -1390,7 +1468,7 @@ def add_record(db: sqlite_utils.Database, kind: str, values: dict, *, user: str 
     with write_transaction(db) as conn:
         if get_record(db, spec.name, rid) is not None:  # added meanwhile
             raise RecordError([{"column": spec.field("id").vi, "message": ID_TAKEN.format(id=rid)}])
-        names = spec.field_names + (["area_set_id"] if spec.name == "incidents" else [])
+        names = spec.field_names + EXTRA_COLUMNS[spec.name]
         vals = []
         for c in names:
             v = _py(row[c].iat[0]) if c in row else None
@@ -1427,13 +1505,16 @@ def update_record(db: sqlite_utils.Database, kind: str, record_id: str, values: 
         merged.update({k: v for k, v in values.items() if k != "id"})
         row = _check_one(db, spec, merged, today)
         _check_scope(db, actor, spec, pd.DataFrame([before]), row)
-        setcols = [f for f in spec.field_names if f != "id"] + (["area_set_id"] if spec.name == "incidents" else [])
+        setcols = [f for f in spec.field_names if f != "id"] + EXTRA_COLUMNS[spec.name]
         new = {}
         for c in setcols:
             v = _py(row[c].iat[0]) if c in row else None
             if v is None and c in spec.field_names and spec.field(c).default is not None:
                 v = spec.field(c).default
             new[c] = v
+        if "category_original" in new and new["category_original"] is None \
+                and new.get("category") == before.get("category"):
+            new["category_original"] = before.get("category_original")   # the file's label stays
         changed = [c for c in setcols if c in spec.field_names and
                    _canon(spec, c, [before.get(c)])[0] != _canon(spec, c, [new[c]])[0]]
         if not changed:

@@ -215,6 +215,20 @@ MIGRATIONS: list[list[str]] = [
         "CREATE UNIQUE INDEX village_submissions_one_pending ON village_submissions (commune_code) "
         "WHERE status = 'pending'",
     ],
+    # core force is an organisation (geo.vocab.CORE_FORCES), not a number: the old INTEGER
+    # column (a number of core members) keeps its numbers as core_members; a text someone
+    # stored in it anyway becomes 'khac' with the text kept in the notes.  Incidents keep the
+    # label of an unknown category as written in the file.
+    [
+        "ALTER TABLE groups RENAME COLUMN core_force TO core_members",
+        "ALTER TABLE groups ADD COLUMN core_force TEXT",
+        """UPDATE groups SET core_force = 'khac',
+               notes = CASE WHEN notes IS NULL OR notes = '' THEN 'Lực lượng nòng cốt theo tệp: ' || core_members
+                            ELSE notes || '; Lực lượng nòng cốt theo tệp: ' || core_members END,
+               core_members = NULL
+           WHERE typeof(core_members) = 'text'""",
+        "ALTER TABLE incidents ADD COLUMN category_original TEXT",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

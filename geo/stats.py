@@ -40,8 +40,14 @@ from .periods import Period
 EPOCH = dt.date(1970, 1, 1)
 STAT_FIELDS = ("code", "name", "incidents", "incidents_prev", "incidents_last_year", "change",
                "change_pct", "z", "groups_active", "villages", "villages_covered", "coverage_pct",
-               "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct")
+               "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct", "placed")
 Z_REAL = 2.0
+# At village level, the records of a commune that are in no village of it (they carry only the
+# commune's code, or their point is in no village of the commune) are one row per commune, coded
+# ``<commune code>~0`` with ``placed`` False: the village rows then add up to the
+# commune rows, for any filter.
+UNPLACED_SUFFIX = "~0"
+UNPLACED_LABEL = {"vi": "Chưa xác định thôn", "en": "Village not known"}
 
 DEFINITIONS = {
     "vi": """
@@ -61,7 +67,12 @@ DEFINITIONS = {
   đang hoạt động vào đúng ngày xảy ra vụ việc (trống khi kỳ không có vụ việc có tọa độ).
 - **Tỷ lệ trên 1.000 dân** = vụ việc ÷ dân số × 1.000 (trống khi chưa có dân số).
 - **Điểm nóng (Gi\\*)**: thống kê Getis-Ord Gi\\* trên số vụ việc của các thôn, láng giềng là các thôn chung ranh giới
-  (kể cả chính thôn đó); |z| ≥ 1,645 / 1,960 / 2,576 là điểm nóng (z > 0) hoặc điểm lạnh (z < 0) với độ tin cậy 90 / 95 / 99 %.
+  (kể cả chính thôn đó); điểm nóng (z > 0) hoặc điểm lạnh (z < 0) với độ tin cậy 90 / 95 / 99 % khi giá trị p hai phía
+  dưới ngưỡng của α = 0,10 / 0,05 / 0,01 đã hiệu chỉnh kiểm định bội theo tỷ lệ phát hiện sai (FDR, Benjamini–Hochberg);
+  thôn có ít hơn số vụ tối thiểu (mặc định 5) không được xét.
+- **Chưa xác định thôn**: ở cấp thôn, vụ việc (mô hình, camera) của một xã không nằm trong thôn nào của xã (chỉ có mã xã)
+  là một dòng riêng của xã đó; tổng các dòng cấp thôn bằng tổng cấp xã.
+- Loại vụ việc, loại mô hình, lực lượng nòng cốt không có trong danh mục được tính là **Khác** (giữ nguyên văn bản gốc).
 """,
     "en": """
 - **Period** [from, to], both days included. **Previous period**: the same number of days just before `from`.
@@ -81,8 +92,12 @@ DEFINITIONS = {
   of a camera active on the incident's own date (empty when the period has no incident with a point).
 - **Rate per 1,000 residents** = incidents ÷ population × 1,000 (empty when the population is unknown).
 - **Hot spots (Gi\\*)**: Getis-Ord Gi\\* on incident counts per village, neighbours being the villages sharing a
-  border (and the village itself); |z| ≥ 1.645 / 1.960 / 2.576 marks a hot (z > 0) or cold (z < 0) spot at
-  90 / 95 / 99 % confidence.
+  border (and the village itself); a hot (z > 0) or cold (z < 0) spot at 90 / 95 / 99 % confidence when the
+  two-sided p-value is below the cut-off of α = 0.10 / 0.05 / 0.01 corrected for multiple testing by the false
+  discovery rate (FDR, Benjamini–Hochberg); villages with fewer incidents than the minimum (default 5) are not tested.
+- **Village not known**: at village level, a commune's incidents (groups, cameras) in none of its villages (only
+  the commune's code) are one row of that commune; the village rows add up to the commune level.
+- Incident categories, model types and core forces not in the lists count as **Other** (the text as written is kept).
 """,
 }
 
@@ -208,9 +223,10 @@ def record_tables(db: sqlite_utils.Database) -> RecordTables:
     cat_index = {c: i for i, c in enumerate(vocab.CATEGORIES.codes)}
     other = cat_index["khac"]
     groups = pd.read_sql_query(
-        "SELECT id, name, model_type, village_code, founded_on, dissolved_on, members "
+        "SELECT id, name, model_type, village_code, founded_on, dissolved_on, members, core_force "
         "FROM groups WHERE deleted_at IS NULL", db.conn)
     groups["model_type"] = groups["model_type"].map(vocab.MODEL_TYPES.normalize)
+    groups["core_force"] = groups["core_force"].map(vocab.CORE_FORCES.normalize)   # none stated: khác
     groups["start"] = _days(groups["founded_on"])
     groups["stop"] = _days(groups["dissolved_on"])
     cams = pd.read_sql_query(
@@ -247,10 +263,90 @@ def category_mask(t: RecordTables, categories) -> np.ndarray:
     return lut[t.inc_cat]
 
 
-def incident_counts(db, set_id: int, period: Period, categories=None, *, _mask=None) -> pd.Series:
-    """Incidents per area code of the set in the period (every area, zeros included)."""
+def unplaced_code(commune_code: str) -> str:
+    """The row code of a commune's records placed in no village of it (see :data:`UNPLACED_SUFFIX`)."""
+    return f"{commune_code}{UNPLACED_SUFFIX}"
+
+
+def unplaced_commune(code) -> str | None:
+    """The commune code of an unplaced row's code, None for any other code."""
+    if isinstance(code, str) and code.endswith(UNPLACED_SUFFIX):
+        return code[: -len(UNPLACED_SUFFIX)]
+    return None
+
+
+def unplaced_parent_set(db, set_id: int):
+    """The set (communes) above a village set whose unplaced rows :func:`area_stats` adds,
+    None when ``set_id`` is not a village set with a parent set.  Kept per data revision."""
     t = record_tables(db)
-    codes, idx = t.incident_areas(db, set_id)
+    return t.derived(("unplaced_parent", int(set_id)), lambda: (_unplaced_parent_set(db, int(set_id)),))[0]
+
+
+def _unplaced_parent_set(db, set_id: int):
+    s = areas.get_set(db, set_id)
+    if s.level != "village" or s.parent_set_id is None:
+        return None
+    return areas.get_set(db, s.parent_set_id)
+
+
+def row_index(db, set_id: int, kind: str = "incident") -> tuple[np.ndarray, np.ndarray]:
+    """(row codes, row index of each record of ``kind``, -1 when none) on ``set_id``.
+
+    On most sets the rows are the set's areas (the placement of :mod:`geo.assign`).  On a
+    village set with a parent set the rows are the villages, then one unplaced row per area
+    of the parent set; a record counts through its placement in the parent set: in its
+    village when that village lies in that commune, else in the commune's unplaced row.  So
+    every record counted at commune level is counted exactly once at village level."""
+    set_id = int(set_id)
+    t = record_tables(db)
+    ids = t.inc_ids if kind == "incident" else pd.Index((t.groups if kind == "group" else t.cameras)["id"])
+    return t.derived(("row_index", kind, set_id), lambda: _row_index(db, t, kind, set_id, ids))
+
+
+def _row_index(db, t, kind, set_id, ids):
+    codes_v, idx_v = t._areas(db, kind, set_id, ids)
+    pset = unplaced_parent_set(db, set_id)
+    if pset is None:
+        return codes_v, idx_v
+    codes_p, idx_p = t._areas(db, kind, pset.id, ids)
+    vtab = set_table(db, set_id)
+    vpar = pd.Index(codes_p).get_indexer(vtab["parent_code"])
+    vpar_of = pd.Series(vpar, index=vtab["code"].to_numpy()).reindex(codes_v).fillna(-1).to_numpy(dtype=np.int64)
+    inside = (idx_v >= 0) & (idx_p >= 0) & (vpar_of[np.clip(idx_v, 0, None)] == idx_p)
+    ext = np.where(inside, idx_v, np.where(idx_p >= 0, len(codes_v) + idx_p, -1)).astype(np.int32)
+    codes = np.concatenate([np.asarray(codes_v, dtype=object),
+                            np.array([unplaced_code(c) for c in codes_p], dtype=object)])
+    return codes, ext
+
+
+def row_codes_within(db, set_id: int, area: str) -> set[str]:
+    """Row codes of ``set_id`` (see :func:`row_index`) that are ``area`` or lie inside it."""
+    out = set(codes_within(db, set_id, area))
+    pset = unplaced_parent_set(db, set_id)
+    if pset is not None:
+        out |= {unplaced_code(c) for c in codes_within(db, pset.id, area)}
+    return out
+
+
+def row_scope(db, user, set_id: int) -> set[str] | None:
+    """Row codes of ``set_id`` the user (or their :class:`geo.scope.Scope`) may see (None:
+    all): their areas and, at village level, the unplaced rows of the communes in their area."""
+    from . import scope as scope_mod
+    who = scope_mod.resolve(db, user)
+    allowed = who.codes(db, set_id)
+    if allowed is None:
+        return None
+    pset = unplaced_parent_set(db, set_id)
+    if pset is not None:
+        allowed = set(allowed) | {unplaced_code(c) for c in (who.codes(db, pset.id) or ())}
+    return allowed
+
+
+def incident_counts(db, set_id: int, period: Period, categories=None, *, _mask=None) -> pd.Series:
+    """Incidents per row of the set in the period (every row, zeros included): per area,
+    and at village level per commune's unplaced row too (see :func:`row_index`)."""
+    t = record_tables(db)
+    codes, idx = row_index(db, set_id)
     base = (category_mask(t, categories) & (idx >= 0)) if _mask is None else _mask
     m = base & (t.inc_day >= day_number(period.start)) & (t.inc_day <= day_number(period.end))
     return pd.Series(np.bincount(idx[m], minlength=len(codes)), index=codes, dtype="int64")
@@ -305,20 +401,35 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
                model_types=None, area: str | None = None, user=None) -> pd.DataFrame:
     """One row per area of ``set_id`` with every figure of :data:`STAT_FIELDS`.
 
+    On a village set with a parent set, each commune whose records are in no village of
+    it (only the commune's code, see :func:`row_index`) adds one row with ``placed``
+    False, so the rows of every figure counted from records (incidents, groups and
+    cameras active) add up to the commune level's, whatever the filter.
     ``area`` limits the rows to that area and the areas inside it (it may be a
     code of this set or of a set above it).  ``user`` (the acting user; None =
     the local administrator): an officer gets only the areas of their own area.
     """
-    from . import scope as scope_mod
-    scope = scope_mod.resolve(db, user).codes(db, set_id)
+    scope = row_scope(db, user, set_id)
     set_id = int(set_id)
     t = record_tables(db)
     tab = set_table(db, set_id)
-    base = category_mask(t, categories) & (t.incident_areas(db, set_id)[1] >= 0)
+    rcodes, ridx = row_index(db, set_id)
+    n_areas = len(tab)
+    base = category_mask(t, categories) & (ridx >= 0)
     cur = incident_counts(db, set_id, period, _mask=base)
     prev = incident_counts(db, set_id, period.previous(), _mask=base)
     last = incident_counts(db, set_id, period.last_year(), _mask=base)
-    df = pd.DataFrame({"code": tab["code"].to_numpy(), "name": tab["name"].to_numpy()})
+    extra = rcodes[n_areas:] if len(rcodes) > len(tab) else np.array([], dtype=object)
+    pset = unplaced_parent_set(db, set_id)
+    extra_names = []
+    if len(extra):
+        pnames = set_table(db, pset.id).set_index("code")["name"]
+        extra_names = [f"{UNPLACED_LABEL['vi']} ({pnames.get(unplaced_commune(c), unplaced_commune(c))})"
+                       for c in extra]
+    df = pd.DataFrame({"code": np.concatenate([tab["code"].to_numpy(dtype=object), extra]),
+                       "name": np.concatenate([tab["name"].to_numpy(dtype=object),
+                                               np.array(extra_names, dtype=object)])})
+    df["placed"] = np.arange(len(df)) < n_areas
     df["incidents"] = cur.reindex(df["code"]).to_numpy()
     df["incidents_prev"] = prev.reindex(df["code"]).to_numpy()
     df["incidents_last_year"] = last.reindex(df["code"]).to_numpy()
@@ -334,7 +445,7 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
     if model_types:
         gmask &= g["model_type"].isin(list(model_types)).to_numpy()
     active = g[gmask]
-    gcodes, gidx = t._areas(db, "group", set_id, pd.Index(g["id"]))
+    gcodes, gidx = row_index(db, set_id, "group")
     gi = gidx[gmask]
     df["groups_active"] = np.bincount(gi[gi >= 0], minlength=len(gcodes))[
         pd.Index(gcodes).get_indexer(df["code"])]
@@ -350,7 +461,7 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
 
     c = t.cameras
     cmask = active_mask(c["start"].to_numpy(), c["stop"].to_numpy(), end)
-    ccodes, cidx = t._areas(db, "camera", set_id, pd.Index(c["id"]))
+    ccodes, cidx = row_index(db, set_id, "camera")
     ci = cidx[cmask]
     df["cameras_active"] = np.bincount(ci[ci >= 0], minlength=len(ccodes))[
         pd.Index(ccodes).get_indexer(df["code"])]
@@ -359,8 +470,12 @@ def area_stats(db: sqlite_utils.Database, set_id: int, period: Period, *, catego
     df["incidents_in_camera_view_pct"] = (
         coverage.in_view_pct(db, set_id, period, categories).reindex(df["code"]).round(1).to_numpy())
 
+    if len(extra):   # an unplaced row is listed only when it holds something
+        holds = df[["incidents", "incidents_prev", "incidents_last_year", "groups_active",
+                    "cameras_active"]].sum(axis=1) > 0
+        df = df[df["placed"] | holds]
     if area:
-        df = df[df["code"].isin(codes_within(db, set_id, area))]
+        df = df[df["code"].isin(row_codes_within(db, set_id, area))]
     if scope is not None:
         df = df[df["code"].isin(scope)]
     return df[list(STAT_FIELDS)].reset_index(drop=True)

@@ -77,9 +77,12 @@ def template_xlsx(kind: str, lang: str = "vi") -> bytes:
             terms = list(f.vocab)
             for r, t in enumerate(terms, start=2):
                 lists.cell(row=r, column=list_col, value=t.label(lang))
+            # a lenient field (core force, category) takes other text too: kept as "Khác" with a warning
             dv = DataValidation(type="list", formula1=f"{LIST_SHEET}!${lc}$2:${lc}${len(terms) + 1}",
-                                allow_blank=not f.required, showDropDown=False)
-            dv.error = f"Chọn {f.vi.lower()} trong danh sách"
+                                allow_blank=not f.required, showDropDown=False,
+                                errorStyle="warning" if f.lenient else "stop")
+            dv.error = (f"{f.vi} ngoài danh sách sẽ được tính là 'Khác' (giữ nguyên văn bản)" if f.lenient
+                        else f"Chọn {f.vi.lower()} trong danh sách")
         elif f.type == "bool":
             dv = DataValidation(type="list", formula1='"' + ",".join(YES_NO) + '"', allow_blank=True)
             dv.error = "Chọn Có hoặc Không"

@@ -79,13 +79,14 @@ def _inc_buckets(t: stats.RecordTables, freq: str) -> np.ndarray:
     return t.derived(("inc_bucket", freq), lambda: _bucket_of_days(t.inc_day, freq))
 
 
-def _resolve(db, set_id: int, areas_wanted) -> list[tuple[str, np.ndarray]]:
-    """[(requested code, boolean over the set's codes)] for each requested area
-    (a code of the set or of a set above it: the areas inside it)."""
-    codes = stats.set_table(db, set_id)["code"].to_numpy()
+def _resolve(db, set_id: int, areas_wanted, codes=None) -> list[tuple[str, np.ndarray]]:
+    """[(requested code, boolean over ``codes``)] for each requested area (a code of the
+    set or of a set above it: the areas inside it, and their unplaced rows).  ``codes``:
+    the set's area codes (default) or its row codes (:func:`geo.stats.row_index`)."""
+    codes = stats.set_table(db, set_id)["code"].to_numpy() if codes is None else np.asarray(codes, dtype=object)
     out = []
     for a in areas_wanted:
-        inside = stats.codes_within(db, set_id, a)
+        inside = stats.row_codes_within(db, set_id, a)
         out.append((a, np.isin(codes, list(inside))))
     return out
 
@@ -106,14 +107,13 @@ def incident_series(db, set_id: int, start, end, *, freq: str = "month", categor
     administrator); an officer counts only the incidents of their own commune, and
     the columns of ``by="area"`` are only areas inside it (another commune: zeros).
     """
-    from . import scope as scope_mod
-    allowed = scope_mod.resolve(db, user).codes(db, set_id)
+    allowed = stats.row_scope(db, user, set_id)
     start, end = parse_date(start), parse_date(end)
     if end < start:
         raise ValueError(f"period ends ({end}) before it starts ({start})")
     t = stats.record_tables(db)
     set_id = int(set_id)
-    codes, idx = t.incident_areas(db, set_id)
+    codes, idx = stats.row_index(db, set_id)   # at village level: communes' unplaced rows too
     d0, d1 = stats.day_number(start), stats.day_number(end)
     bk = _inc_buckets(t, freq)
     b0 = int(_bucket_of_days(np.array([d0]), freq)[0])
@@ -123,7 +123,6 @@ def incident_series(db, set_id: int, start, end, *, freq: str = "month", categor
     if allowed is not None:
         inside = np.isin(codes, list(allowed))
         m &= inside[np.clip(idx, 0, None)]
-    # positions of the set's codes in the table order (incident_areas holds the same codes)
     if by == "area":
         if areas is None:
             sel = np.nonzero(m)[0]
@@ -134,14 +133,14 @@ def incident_series(db, set_id: int, start, end, *, freq: str = "month", categor
                 df = df[[c for c in codes if c in allowed]]
         else:
             cols = {}
-            for a, lut in _resolve(db, set_id, areas):
+            for a, lut in _resolve(db, set_id, areas, codes):
                 mm = m & lut[np.clip(idx, 0, None)]
                 cols[a] = np.bincount(bk[mm] - b0, minlength=nb)
             df = pd.DataFrame(cols, index=index)
         return _attrs(df, start, end, freq)
     if areas is not None:
         lut = np.zeros(len(codes), dtype=bool)
-        for _, l in _resolve(db, set_id, areas):
+        for _, l in _resolve(db, set_id, areas, codes):
             lut |= l
         m &= lut[np.clip(idx, 0, None)]
     if by == "category":

@@ -156,8 +156,8 @@ def test_cli_csv_has_the_camera_fields(tiny):
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     header, v0, v1 = p.stdout.strip().splitlines()
-    assert header.endswith("camera_area_pct,incidents_in_camera_view_pct")
-    assert v0.startswith("C00V0,") and v0.endswith(",100.0") and v1.endswith(",0.0")
+    assert header.endswith("camera_area_pct,incidents_in_camera_view_pct,placed")
+    assert v0.startswith("C00V0,") and v0.endswith(",100.0,True") and v1.endswith(",0.0,True")
 
 
 def test_metric_crs_is_equal_area_and_local(tiny):

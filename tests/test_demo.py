@@ -299,7 +299,11 @@ def test_groups(built):
     dis = g[g["dissolved_on"].notna()]
     assert 0.04 <= len(dis) / len(g) <= 0.18
     assert (dis["dissolved_on"] > dis["founded_on"]).all() and (dis["dissolved_on"] <= TODAY.isoformat()).all()
-    assert (g["members"] >= 1).all() and (g["core_force"] <= g["members"]).all()
+    assert (g["members"] >= 1).all() and (g["core_members"] <= g["members"]).all()
+    # core force: an organisation code of the vocabulary, every main one present (issue 11)
+    from geo.vocab import CORE_FORCES
+    assert set(g["core_force"]) <= set(CORE_FORCES.codes)
+    assert {"ccb", "phu_nu", "thanh_nien", "cong_an", "dan_quan"} <= set(g["core_force"])
     assert g["leader"].str.count(" ").ge(2).all()
     # vùng trắng: villages without any group
     white = len(villages - set(g["village_code"]))

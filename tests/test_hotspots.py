@@ -61,7 +61,8 @@ def test_hand_computed_strip(tmp_path):
     D (C, D, E): (12 − 3·2.4) / (3.2·√((15 − 9)/4)) = 4.8 / 3.919 = 1.2247; C: −3.2 / 3.919 = −0.8165;
     B: −7.2 / 3.919 = −1.8371 → cold 90 %; A (A, B): −4.8 / 3.919 = −1.2247."""
     db, sv = strip_db(tmp_path / "strip.db", [0, 0, 0, 4, 8])
-    h = hotspots.hot_spots(db, sv, MARCH)
+    # the plain Gi* classes (no minimum count, no multiple-testing correction)
+    h = hotspots.hot_spots(db, sv, MARCH, min_count=0, correction="none")
     assert h["code"].tolist() == ["A", "B", "C", "D", "E"]
     assert h["incidents"].tolist() == [0, 0, 0, 4, 8]
     k = 3.2 * math.sqrt(1.5)
@@ -76,7 +77,7 @@ def test_hand_computed_strip(tmp_path):
 def test_strong_hot_spot_and_area(tmp_path):
     """Nine villages, 30 incidents in each of the last two (H, I)."""
     db, sv = strip_db(tmp_path / "strip9.db", [0, 0, 0, 0, 0, 0, 0, 30, 30])
-    h = hotspots.hot_spots(db, sv, MARCH).set_index("code")
+    h = hotspots.hot_spots(db, sv, MARCH, min_count=0, correction="none").set_index("code")
     # z(I) = (60 − 2·60/9) / (S·√((9·2 − 4)/8)), S = √(1800/9 − (60/9)²)
     mean = 60 / 9
     s = math.sqrt(1800 / 9 - mean ** 2)

@@ -2,7 +2,7 @@
 background warm-up (geo/warm.py), on the hand-made tiny province."""
 import datetime as dt
 
-from geo import auth, mapdata, maps, metrics, stats, store, timeline, warm
+from geo import auth, mapdata, maps, metrics, scope, stats, store, timeline, warm
 from geo.periods import Period
 
 P = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -14,7 +14,7 @@ def test_geometry_is_built_once_per_set_and_scope_and_holds_only_that_scope(tiny
     assert all_["codes"] == ["C00V0", "C00V1", "C01V0", "C01V1", "C10V0", "C10V1", "C11V0", "C11V1"]
     assert mapdata.geometry(db, tiny["villages"]) is all_                 # cached: sets never change
     officer = auth.User(username="xa00", role="officer", area_code="C00")
-    mine = mapdata.geometry(db, tiny["villages"], auth.area_scope(db, officer, tiny["villages"]))
+    mine = mapdata.geometry(db, tiny["villages"], scope.resolve(db, officer).codes(db, tiny["villages"]))
     assert mine["codes"] == ["C00V0", "C00V1"] and mine["key"] != all_["key"]
     text = str(mine)
     assert "C01V0" not in text and "Thôn 010" not in text                  # nothing of another commune

@@ -227,8 +227,12 @@ def test_hotspots_page_on_tiny(app, tiny):
     assert "Điểm nóng theo thôn/TDP, 01/03/2026 – 31/03/2026" in texts(app)
     hs = hotspots.hot_spots(tiny["db"], tiny["villages"], PMARCH)
     m = metrics(app)
-    assert m["Số thôn/TDP"] == str(len(hs)) and m["Vụ việc"] == str(hs["incidents"].sum())
+    # the headline is every page's total: C11's incident with only the commune code is in it (issue 11)
+    total = stats.area_stats(tiny["db"], tiny["communes"], PMARCH)["incidents"].sum()
+    assert m["Số thôn/TDP"] == str(len(hs)) and m["Vụ việc"] == str(total) == str(hs["incidents"].sum() + 1)
     assert m["Điểm nóng"] == str(int(((hs["confidence"] > 0) & (hs["z"] > 0)).sum()))
+    # the page says which correction is used (issue 11)
+    assert any("Benjamini–Hochberg" in i.value and "có ít nhất 5 vụ việc" in i.value for i in app.info)
 
 
 def test_hotspots_table_on_the_demo(demo_path, tmp_path, monkeypatch):

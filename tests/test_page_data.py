@@ -24,7 +24,7 @@ INCIDENTS_CSV = (
     "Mã vụ việc,Ngày xảy ra,Loại vụ việc,Kinh độ,Vĩ độ,Mã địa bàn,Mô tả\n"
     "i1,05/03/2026,Hình sự,106.02,21.02,,Trộm cắp (sửa)\n"          # i1 exists: an update
     "n1,10/03/2026,Ma túy,106.07,21.02,,Mới\n"                        # new
-    "n2,11/03/2026,Không biết,106.07,21.02,,Loại lạ\n"                # rejected: category
+    "n2,11/03/2026,,106.07,21.02,,Loại trống\n"                      # rejected: no category
     "n3,31/02/2026,Hình sự,21.02,106.07,,Ngày sai\n"                  # rejected: date, swapped
 ).encode("utf-8")
 
@@ -179,7 +179,7 @@ def test_upload_shows_a_dry_run_then_confirm_imports(app, tiny, monkeypatch):
     errors = app.dataframe[0].value
     assert list(errors.columns) == ["Dòng", "Cột", "Lỗi"]
     assert list(errors["Dòng"]) == [4, 5, 5]
-    assert "không có trong danh mục" in errors["Lỗi"].iloc[0]
+    assert "Thiếu loại vụ việc" in errors["Lỗi"].iloc[0]
     assert "bị đảo" in " ".join(errors["Lỗi"])
     changes = app.dataframe[1].value
     assert changes.iloc[0].tolist() == ["i1", "Cập nhật", "Mô tả", "–", "Trộm cắp (sửa)"]

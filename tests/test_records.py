@@ -134,7 +134,7 @@ def test_xlsx_from_the_template(tiny):
     ws = wb.worksheets[0]
     assert [c.value for c in ws[1]][:4] == ["Mã tổ", "Tên tổ", "Loại mô hình", "Mã thôn"]
     ws.append(["G10", "Tổ tự quản số 10", "Tổ nhân dân tự quản ANTT", "C11V0", dt.datetime(2024, 5, 1),
-               None, 12, "Nguyễn Văn A", 4])
+               None, 12, "Nguyễn Văn A", "Hội Cựu chiến binh", 4])
     ws.append([])
     ws.append([1234.0, "Đội dân phòng", "Đội dân phòng, PCCC", "C11V1", "01/02/2023", None, -3, None, None])
     buf = io.BytesIO()
@@ -143,7 +143,8 @@ def test_xlsx_from_the_template(tiny):
     assert r.inserted == 1
     assert r.errors == [{"row": 4, "column": "Số thành viên", "message": "Số thành viên không được âm"}]
     g = records.get_record(db, "groups", "G10")
-    assert (g["model_type"], g["founded_on"], g["members"], g["core_force"]) == ("to_tu_quan_antt", "2024-05-01", 12, 4)
+    assert (g["model_type"], g["founded_on"], g["members"], g["core_force"], g["core_members"]) == \
+        ("to_tu_quan_antt", "2024-05-01", 12, "ccb", 4)
     # a whole-number id typed as a number in Excel is read as "1234", not "1234.0"
     assert r.rejected_rows[records.ERROR_COLUMN].tolist() == ["Số thành viên: Số thành viên không được âm"]
     assert str(r.rejected_rows["Mã tổ"].iloc[0]) == "1234"
@@ -192,7 +193,7 @@ def test_every_incident_rule(tiny):
         "r2,31/02/2026,hinh_su,106.02,21.02,\n"       # no such day
         "r3,hôm qua,hinh_su,106.02,21.02,\n"          # not a date
         "r4,2026-12-01,hinh_su,106.02,21.02,\n"       # future
-        "r5,2026-03-01,trộm chó,106.02,21.02,\n"      # unknown category
+        "r5,2026-03-01,trộm chó,106.02,21.02,\n"      # unknown category: kept as khác, warned
         "r6,2026-03-01,hinh_su,21.02,106.02,\n"       # swapped
         "r7,2026-03-01,hinh_su,2.35,48.85,\n"         # Paris
         "r8,2026-03-01,hinh_su,,,ZZZ\n"               # unknown area code
@@ -209,7 +210,11 @@ def test_every_incident_rule(tiny):
     assert got[(2, "Ngày xảy ra")] == "Ngày xảy ra '31/02/2026' không hợp lệ (dùng dd/mm/yyyy hoặc yyyy-mm-dd)"
     assert got[(3, "Ngày xảy ra")].startswith("Ngày xảy ra 'hôm qua' không hợp lệ")
     assert got[(4, "Ngày xảy ra")] == "Ngày xảy ra 01/12/2026 ở tương lai (sau ngày 20/11/2026)"
-    assert got[(5, "Loại vụ việc")].startswith("Loại vụ việc 'trộm chó' không có trong danh mục")
+    assert (5, "Loại vụ việc") not in got        # issue 11: counted as "khác", never a rejected row
+    assert r.row_warnings == [{"row": 5, "column": "Loại vụ việc", "message":
+                               "Loại vụ việc 'trộm chó' không có trong danh mục: tính là 'Khác', giữ nguyên văn bản gốc"}]
+    r5 = records.get_record(tiny["db"], "incidents", "r5")
+    assert (r5["category"], r5["category_original"]) == ("khac", "trộm chó")
     assert got[(6, "Kinh độ")] == ("Kinh độ và vĩ độ có vẻ bị đảo (kinh độ 21.02, vĩ độ 106.02): "
                                    "hãy đổi chỗ hai giá trị")
     assert got[(7, "Kinh độ")].startswith("Tọa độ (2.35, 48.85) nằm ngoài Việt Nam")
@@ -221,7 +226,7 @@ def test_every_incident_rule(tiny):
     assert got[(13, "Loại vụ việc")] == "Thiếu loại vụ việc"
     assert got[(14, "Mã vụ việc")] == "Mã 'dup' bị trùng trong tệp (cũng ở dòng 16)"
     assert got[(16, "Mã vụ việc")] == "Mã 'dup' bị trùng trong tệp (cũng ở dòng 14)"
-    assert r.inserted == 1 and r.rejected == 14
+    assert r.inserted == 2 and r.rejected == 13
     assert records.get_record(tiny["db"], "incidents", "dup") is None
     # errors come sorted by row, then by column order
     assert [e["row"] for e in r.errors] == sorted(e["row"] for e in r.errors)
@@ -229,7 +234,7 @@ def test_every_incident_rule(tiny):
 
 def test_every_group_rule(tiny):
     data = csv_bytes(
-        "Mã tổ,Tên tổ,Loại mô hình,Mã thôn,Ngày thành lập,Ngày giải thể,Số thành viên,Lực lượng nòng cốt\n"
+        "Mã tổ,Tên tổ,Loại mô hình,Mã thôn,Ngày thành lập,Ngày giải thể,Số thành viên,Số người nòng cốt\n"
         "t2,Tổ A,không biết,C00V0,2020-01-01,,10,2\n"     # unknown model type
         "t3,Tổ B,to_tu_quan_antt,XX9,2020-01-01,,10,2\n"  # unknown village
         "t4,Tổ C,to_tu_quan_antt,C00V0,2021-01-01,2020-01-01,10,2\n"  # dissolved before founded
@@ -246,7 +251,7 @@ def test_every_group_rule(tiny):
     assert got[(4, "Ngày giải thể")] == "Ngày giải thể trước ngày thành lập"
     assert got[(5, "Số thành viên")] == "Số thành viên không được âm"
     assert got[(6, "Số thành viên")] == "Số thành viên '2.5' phải là số nguyên"
-    assert got[(6, "Lực lượng nòng cốt")] == "Lực lượng nòng cốt không được âm"
+    assert got[(6, "Số người nòng cốt")] == "Số người nòng cốt không được âm"
     assert got[(7, "Tên tổ")] == "Thiếu tên tổ"
     assert got[(8, "")].startswith("Dòng có nhiều ô hơn số cột của dòng tiêu đề")
     assert got[(9, "Ngày thành lập")].startswith("Ngày thành lập 01/01/2027 ở tương lai")

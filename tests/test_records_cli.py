@@ -16,6 +16,7 @@ CSV = """Mã vụ việc,Ngày xảy ra,Loại vụ việc,Kinh độ,Vĩ độ
 c1,05/03/2025,Hình sự,106.02,21.02
 c2,2025-03-06,ma_tuy,106.12,21.12
 c3,2025-03-07,không rõ,106.12,21.12
+c5,2025-03-09,,106.12,21.12
 c4,2025-03-08,hinh_su,21.12,106.12
 """
 
@@ -51,15 +52,17 @@ def test_import_prints_one_json_object_and_exits_0_with_row_errors(db_path, tmp_
     p = run("incidents", f, "--user", "can_bo", db=db_path)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
-    assert (out["inserted"], out["updated"], out["unchanged"], out["rejected"]) == (2, 0, 0, 2)
-    assert [(e["row"], e["column"]) for e in out["errors"]] == [(4, "Loại vụ việc"), (5, "Kinh độ")]
+    # an unknown category is kept as "khác" with a row warning (issue 11); a missing one is refused
+    assert (out["inserted"], out["updated"], out["unchanged"], out["rejected"]) == (3, 0, 0, 2)
+    assert [(e["row"], e["column"]) for e in out["errors"]] == [(5, "Loại vụ việc"), (6, "Kinh độ")]
+    assert [(w["row"], w["column"]) for w in out["row_warnings"]] == [(4, "Loại vụ việc")]
     assert all(set(e) == {"row", "column", "message"} for e in out["errors"])
     assert "bị đảo" in out["errors"][1]["message"]
     assert p.stdout.count("\n") == 1
     # again: nothing changes
     p = run("incidents", f, db=db_path)
     out = json.loads(p.stdout)
-    assert (p.returncode, out["inserted"], out["updated"], out["unchanged"]) == (0, 0, 0, 2)
+    assert (p.returncode, out["inserted"], out["updated"], out["unchanged"]) == (0, 0, 0, 3)
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT username FROM audit_log WHERE action = 'import'").fetchall() == [("can_bo",)]
 
@@ -71,7 +74,7 @@ def test_dry_run_leaves_the_database_unchanged(db_path, tmp_path):
     p = run("incidents", f, "--dry-run", db=db_path)
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
-    assert (out["dry_run"], out["inserted"], out["rejected"]) == (True, 2, 2)
+    assert (out["dry_run"], out["inserted"], out["rejected"]) == (True, 3, 2)
     assert dump(db_path) == before
 
 

@@ -62,13 +62,23 @@ def test_model_type_filter(tiny):
 
 def test_village_level(tiny):
     r = by_code(stats.area_stats(tiny["db"], tiny["villages"], MARCH))
-    assert len(r) == 8
-    assert all(v["villages"] == 1 for v in r.values())
+    villages = {c: v for c, v in r.items() if v["placed"]}
+    assert len(villages) == 8
+    assert all(v["villages"] == 1 for v in villages.values())
     assert {c: v["villages_covered"] for c, v in r.items() if v["villages_covered"]} == \
         {"C00V0": 1, "C10V0": 1, "C01V0": 1}
     assert r["C00V0"]["incidents"] == 1 and r["C00V1"]["incidents"] == 1 and r["C11V1"]["incidents"] == 1
-    # a commune-only code is split between two villages: it is placed in neither
+    # a commune-only code is split between two villages: it is placed in neither village,
+    # but in the commune's "village not known" row (issue 11: totals reconcile)
     assert r["C11V0"]["incidents"] == 0
+    unplaced = {c: v for c, v in r.items() if not v["placed"]}
+    assert list(unplaced) == [stats.unplaced_code("C11")]
+    row = unplaced[stats.unplaced_code("C11")]
+    assert row["incidents"] == 1 and row["villages"] == 0 and row["coverage_pct"] != row["coverage_pct"]
+    assert row["name"] == "Chưa xác định thôn (Xã 11)"
+    communes = stats.area_stats(tiny["db"], tiny["communes"], MARCH)
+    assert communes["placed"].all()
+    assert sum(v["incidents"] for v in r.values()) == communes["incidents"].sum()
 
 
 def test_area_limits_rows_to_the_area_and_inside(tiny):

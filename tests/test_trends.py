@@ -40,9 +40,12 @@ def test_by_area_and_area_of_a_set_above(tiny):
     assert s.loc[TS("2025-03-01")].tolist() == [0, 1]     # i7 through the crosswalk
     # village set, areas named by their commune; the province holds every village
     v = trends.incident_series(db, tiny["villages"], "2026-03-01", "2026-03-31", by="area", areas=["C00", "P"])
-    assert v.iloc[0].tolist() == [2, 4]        # i6 (commune code, split between two villages) is in no village
+    # i6 (commune code, split between two villages) is in no village, but in C11's
+    # "village not known" row, which counts toward the province (issue 11: totals reconcile)
+    assert v.iloc[0].tolist() == [2, 5]
     everyone = trends.incident_series(db, tiny["villages"], "2026-03-01", "2026-03-31", by="area")
-    assert len(everyone.columns) == 8 and everyone.iloc[0].sum() == 4
+    assert len(everyone.columns) == 8 + 4 and everyone.iloc[0].sum() == 5
+    assert everyone.loc[TS("2026-03-01"), stats.unplaced_code("C11")] == 1
     one = trends.incident_series(db, tiny["communes"], "2026-03-01", "2026-03-31", by=None, areas=["C11"])
     assert one.iloc[0, 0] == 2
 
@@ -52,7 +55,8 @@ def test_same_numbers_as_area_stats(tiny):
     for sid in (tiny["communes"], tiny["villages"], tiny["old"]):
         s = trends.incident_series(db, sid, "2026-03-01", "2026-03-31", by="area")
         a = stats.area_stats(db, sid, Period(D(2026, 3, 1), D(2026, 3, 31)))
-        assert s.iloc[0].tolist() == a["incidents"].tolist()
+        assert s.iloc[0][a["code"]].tolist() == a["incidents"].tolist()
+        assert s.iloc[0].sum() == a["incidents"].sum()
 
 
 def test_old_boundary_set(tiny):

@@ -8,7 +8,7 @@ import streamlit as st
 
 from geo import areas, cellsafe, compstat, stats
 from geo.stats import format_number as fmt
-from ui import filters
+from ui import filters, unplaced
 from ui.session import acting_user, database, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
@@ -46,6 +46,9 @@ def cell_styles(df: pd.DataFrame, cols: list[str], total_row: bool = False) -> p
             for c in group:
                 if c in cols:
                     css.iloc[i, cols.index(c)] = style
+    if "name" in cols:   # a commune's "village not known" row: hatched
+        un = unplaced.is_unplaced(df).to_numpy()
+        css.loc[un, "name"] = unplaced.CSS
     if total_row:
         css.iloc[-1] = [s or TOTAL for s in css.iloc[-1]]
     return css
@@ -87,6 +90,7 @@ if bset.level == "village" and bset.parent_set_id is not None:
     pt = areas.area_table(db, bset.parent_set_id).set_index("code")["name"]
     commune = pt.reindex(vt.reindex(table["code"])).to_numpy()
     table = table.assign(name=[n if pd.isna(c) else f"{n} ({c})" for n, c in zip(table["name"], commune)])
+table = unplaced.mark_names(table)
 
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("total_incidents"), fmt(tot["incidents"]),
@@ -134,6 +138,8 @@ cols = [c for c, _ in SHOWN]
 st.dataframe(styled(full, cols, total_row=True), hide_index=True, width="stretch",
              column_config=column_config(cols), height=min(38 + 35 * len(full), 640), key="cs_table")
 st.caption(t("compstat_legend"))
+if unplaced.is_unplaced(table).any():
+    st.caption(t("unplaced_note"))
 
 csv_cols = ["code", *cols]
 export = full[csv_cols].rename(columns={c: t(dict(SHOWN).get(c, c)) for c in csv_cols})

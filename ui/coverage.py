@@ -10,13 +10,9 @@ import streamlit as st
 
 from geo import areas, cellsafe, coverage, maps, stats, vocab
 from geo.stats import format_number as fmt
-from ui import filters, mapview
+from ui import filters, mapview, unplaced
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
-# ColorBrewer Greens by number of classes: more coverage is better, so no alarm red
-GREENS = {1: ["#74c476"], 2: ["#c7e9c0", "#31a354"], 3: ["#e5f5e0", "#a1d99b", "#31a354"],
-          4: ["#edf8e9", "#bae4b3", "#74c476", "#238b45"],
-          5: ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"]}
 COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
 MAP_METRICS = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")
 MAX_BARS = 40
@@ -41,7 +37,8 @@ df = stats.area_stats(db, f.set_id, f.period, categories=f.categories, model_typ
                       user=user)
 codes = set(df["code"])
 vset = stats.village_set_for(db, f.set_id)
-white = coverage.vung_trang(db, f.set_id, f.end, area=f.area)
+# one coverage definition: the selected model types for the headline, both maps and the lists
+white = coverage.vung_trang(db, f.set_id, f.end, area=f.area, model_types=f.model_types)
 white = white[white["area_code"].isin(codes)].reset_index(drop=True)
 
 from geo import submissions
@@ -64,9 +61,9 @@ c5.metric(t("cameras_active"), fmt(int(df["cameras_active"].sum())))
 left, right = st.columns(2)
 with left:
     metric = st.selectbox(t("metric"), MAP_METRICS, key="cov_metric", format_func=t)
-    values = dict(zip(df["code"], df[metric]))
-    classes = maps.classify(values, scheme="quantiles", k=5)
-    classes["colors"] = GREENS.get(classes["k"], [])
+    values = dict(zip(df.loc[df["placed"], "code"], df.loc[df["placed"], metric]))   # areas of the map
+    # more is better: greens (geo.classify); the legend says so
+    classes = maps.classify_metric(values, metric, scheme="quantiles", k=5, lang=L)
     fields = [c for c in ("villages", "villages_covered", "coverage_pct", "cameras_active", "camera_area_pct",
                           "incidents_in_camera_view_pct") if c != metric]
     no_map = metric == "coverage_pct" and bool((df["villages"] == 0).any())
@@ -94,19 +91,25 @@ with right:
 st.markdown(f"##### {t('coverage_table')}")
 cols = ["name", *(["village_map"] if "village_map" in df else []), "villages", "villages_covered", "coverage_pct",
         "groups_active", "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct"]
-table = df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable")[["code", *cols]]
+table = unplaced.mark_names(df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable"))
+table = table[["code", *cols, "placed"]]
 pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
        for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table",
-             column_order=cols,
+st.dataframe(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None), hide_index=True,
+             width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
              column_config={c: pct.get(c) or st.column_config.Column(t(c), width=None if c == "name" else "small")
                             for c in cols})
+if not table["placed"].all():
+    st.caption(t("unplaced_note"))
+table = table.drop(columns=["placed"])
 st.download_button(t("download_csv"), csv_bytes(table.rename(columns={c: t(c) for c in table.columns})),
                    file_name=f"do_phu_{f.end:%Y%m%d}.csv", mime="text/csv", icon=":material/download:",
                    key="cov_download")
 
 # --- vùng trắng
 st.markdown(f"##### {t('vung_trang')} ({fmt(len(white))})")
+if f.model_types:
+    st.caption(t("vung_trang_types_note", types=", ".join(vocab.MODEL_TYPES.label(m, L) for m in f.model_types)))
 wcols = ["code", "name", "area_name", "population"]
 wlabels = {"code": t("code"), "name": t("village"), "area_name": t("area"), "population": t("population")}
 if f.level == "village" and vset is not None and vset.parent_set_id is not None:
@@ -129,9 +132,15 @@ st.markdown(f"##### {t('model_mix')}")
 measure = st.segmented_control(t("measure"), ["groups", "villages"], default="groups", key="cov_measure",
                                format_func=lambda x: t("measure_groups" if x == "groups" else "villages_with_type"))
 measure = measure or "groups"
-mix = coverage.model_mix(db, f.set_id, f.end, area=f.area, measure=measure)
+split = st.segmented_control(t("split_by"), list(coverage.SPLITS), default="model_type", key="cov_split",
+                             format_func=lambda x: t("model_types" if x == "model_type" else "core_force"))
+split = split or "model_type"
+voc = coverage.SPLITS[split]
+# the selected model types only, whichever the split (one coverage definition per filter)
+mix = coverage.model_mix(db, f.set_id, f.end, area=f.area, measure=measure, by=split,
+                         model_types=f.model_types)
 mix = mix[mix["code"].isin(codes)]
-types = [c for c in (f.model_types or vocab.MODEL_TYPES.codes)]
+types = [c for c in (f.model_types or voc.codes)] if split == "model_type" else voc.codes
 mix = mix[mix[types].sum(axis=1) > 0].sort_values(["total", "code"], ascending=[False, True])
 if mix.empty:
     st.caption(t("none_found"))
@@ -141,7 +150,7 @@ else:
         mix = mix.head(MAX_BARS)
     dup = mix["name"].duplicated(keep=False)
     mix = mix.assign(label=[f"{n} · {c}" if d else n for n, c, d in zip(mix["name"], mix["code"], dup)])
-    labels = {c: vocab.MODEL_TYPES.label(c, L) for c in types}
+    labels = {c: voc.label(c, L) for c in types}
     long = mix.melt(id_vars=["label"], value_vars=types, var_name="type", value_name="n")
     long = long[long["n"] > 0].assign(type_label=lambda d: d["type"].map(labels),
                                       order=lambda d: d["type"].map({c: i for i, c in enumerate(types)}))
@@ -149,12 +158,13 @@ else:
     chart = alt.Chart(long).mark_bar().encode(
         y=alt.Y("label:N", title=None, sort=list(mix["label"]), axis=alt.Axis(labelLimit=220, labelOverlap=False)),
         x=alt.X("sum(n):Q", title=y_title, axis=alt.Axis(format=",d")),
-        color=alt.Color("type_label:N", title=t("model_types"),
+        color=alt.Color("type_label:N", title=t("model_types" if split == "model_type" else "core_force"),
                         scale=alt.Scale(domain=[labels[c] for c in types],
-                                        range=[vocab.MODEL_TYPES.term(c).color for c in types]),
+                                        range=[voc.term(c).color for c in types]),
                         legend=alt.Legend(orient="bottom", columns=3, labelLimit=280)),
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("label:N", title=t("area")), alt.Tooltip("type_label:N", title=t("model_types")),
+        tooltip=[alt.Tooltip("label:N", title=t("area")),
+                 alt.Tooltip("type_label:N", title=t("model_types" if split == "model_type" else "core_force")),
                  alt.Tooltip("n:Q", title=y_title, format=",d")],
     ).properties(height=alt.Step(22))
     st.altair_chart(chart, width="stretch")

@@ -111,9 +111,12 @@ def run_import(db, kind: str, data: bytes, file_name: str | None, *, dry_run: bo
     return Outcome(result=res, revision=rev if dry_run else store.revision(db))
 
 
-def errors_frame(result: records.ImportResult, lang: str, limit: int | None = None) -> pd.DataFrame:
-    """The rejected rows' problems: row, column, message (in Vietnamese, from geo.records)."""
-    errs = result.errors if limit is None else result.errors[:limit]
+def errors_frame(result: records.ImportResult, lang: str, limit: int | None = None,
+                 items: list[dict] | None = None) -> pd.DataFrame:
+    """The rejected rows' problems: row, column, message (in Vietnamese, from geo.records);
+    ``items``: other {row, column, message} lists (the row warnings of kept rows)."""
+    errs = result.errors if items is None else items
+    errs = errs if limit is None else errs[:limit]
     return pd.DataFrame({
         tr("data_col_row", lang): [e["row"] for e in errs],
         tr("data_col_column", lang): [e["column"] for e in errs],
@@ -579,6 +582,11 @@ def _show_outcome(out: Outcome, kind: str, file_name: str, L: str, t, *, final: 
         st.caption(t("data_ignored_columns", cols=", ".join(md(c) for c in r.ignored_columns)))
     if final and r.outside:
         st.warning(t("data_outside", n=fmt(len(r.outside))))
+    if r.row_warnings:   # kept rows: a value outside the list counted as "Khác", its text kept
+        with st.expander(t("data_row_warnings", n=fmt(len(r.row_warnings)))):
+            st.dataframe(errors_frame(r, L, MAX_SHOWN, items=r.row_warnings), hide_index=True, width="stretch",
+                         key=f"data_row_warnings_{'final' if final else 'dry'}",
+                         column_config={t("data_col_message"): st.column_config.TextColumn(width="large")})
     if r.errors:
         st.markdown(f"**{t('data_errors', rows=fmt(r.rejected), n=fmt(len(r.errors)))}**")
         st.dataframe(errors_frame(r, L, MAX_SHOWN), hide_index=True, width="stretch",

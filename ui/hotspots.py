@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import areas, auth, cellsafe, hotspots, layers, maps, stats
+from geo import areas, cellsafe, hotspots, layers, maps, stats
 from geo.stats import format_number as fmt
 from ui import filters
 from ui.session import acting_user, database, show_demo_banner, t
@@ -36,7 +36,14 @@ if vset is None:
 from geo import scope as scope_mod
 acting = scope_mod.resolve(db, user)          # resolved once for this request
 scope = acting.codes(db, vset.id)
-hs = hotspots.hot_spots(db, vset.id, f.period, categories=f.categories, area=f.area or None, user=acting)
+o1, o2, _ = st.columns([1, 2, 2])
+min_count = int(o1.number_input(t("hs_min_count"), min_value=0, max_value=1000, value=hotspots.MIN_COUNT, step=1,
+                                key="hs_min_count", help=t("hs_min_count_help")))
+correction = o2.selectbox(t("hs_correction"), hotspots.CORRECTIONS, key="hs_correction",
+                          format_func=lambda c: t(f"hs_correction_{c}"))
+hs = hotspots.hot_spots(db, vset.id, f.period, categories=f.categories, area=f.area or None, user=acting,
+                        min_count=min_count, correction=correction)
+cut = hs.attrs["cutoffs"]
 if scope is not None:
     hs = hs[hs["code"].isin(scope)].reset_index(drop=True)
 # the commune each village lies in (its parent in the boundary hierarchy)
@@ -52,7 +59,9 @@ hot = hs[(hs["confidence"] > 0) & (hs["z"] > 0)].sort_values(["z", "code"], asce
 cold = hs[(hs["confidence"] > 0) & (hs["z"] < 0)].sort_values(["z", "code"], ascending=[True, True])
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(t("villages"), fmt(len(hs)))
-c2.metric(t("incidents"), fmt(int(hs["incidents"].sum())))
+# the same total as every other page: the communes' incidents with no village included
+total = int(stats.area_stats(db, vset.id, f.period, categories=f.categories, area=f.area, user=user)["incidents"].sum())
+c2.metric(t("incidents"), fmt(total), help=t("hs_incidents_help", n=fmt(total - int(hs["incidents"].sum()))))
 c3.metric(t("hot_count"), fmt(len(hot)), help=t("hotspots_note"))
 c4.metric(t("hot_99"), fmt(int((hs["class"] == "hot_99").sum())))
 c5.metric(t("cold_count"), fmt(len(cold)))
@@ -72,9 +81,16 @@ m = maps.choropleth(features, values, metric_label=t("hot_spots"), classes=class
 cells = layers.incident_heat(db, vset.id, f.period, f.categories,
                              set(hs["code"]) if (f.area or scope is not None) else None, user=user)
 maps.add_heat(m, cells["lat"], cells["lon"], weights=cells["weight"], name=t("layer_heat"), show=False)
+# the hot spots named on the map at every zoom, the province's included (strongest first)
+spots = hot.assign(lat=vtab["centroid_lat"].reindex(hot["code"]).to_numpy(),
+                   lon=vtab["centroid_lon"].reindex(hot["code"]).to_numpy(), label=hot["name"])
+maps.add_labels(m, spots, name=t("hs_labels"), color=TEXT_ON.get("hot_99", "#ffffff"), background=COLORS["hot_99"])
 maps.finish(m)
 st_folium(m, height=620, use_container_width=True, returned_objects=[], key="hs_map")
 st.caption(f"{t('hotspots_note')} {t('heat_hint')}")
+# which correction was used, and the cut-offs it gave
+st.info(t("hs_correction_used_" + correction, n=fmt(hs.attrs["tested"]), min=fmt(min_count),
+          p99=fmt(cut[99], 5), p95=fmt(cut[95], 5), p90=fmt(cut[90], 5)))
 
 # --- the significant spots, strongest first
 COLS = ["name", "commune", "incidents", "z", "p", "class_label"]

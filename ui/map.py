@@ -4,7 +4,7 @@ import streamlit as st
 
 from geo import layers, metrics, stats, timeline, trends, vocab
 from geo.stats import format_number as fmt
-from ui import filters, mapview
+from ui import filters, mapview, unplaced
 from ui.safe import md
 from ui.session import acting_user, database, lang, show_demo_banner, t
 
@@ -76,5 +76,10 @@ else:
     st.caption(t("click_area_hint"))
 
 with st.expander(t("table")):
-    st.dataframe(df.rename(columns={c: t(c) for c in df.columns}), hide_index=True, width="stretch")
+    shown = unplaced.mark_names(df)
+    cols = [c for c in df.columns if c != "placed"]
+    st.dataframe(shown[cols].style.apply(lambda _: unplaced.row_css(shown, cols), axis=None),
+                 hide_index=True, width="stretch", column_config={c: st.column_config.Column(t(c)) for c in cols})
+    if not df["placed"].all():
+        st.caption(t("unplaced_note"))
 st.caption(t("share_link"))

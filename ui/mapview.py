@@ -26,7 +26,9 @@ import streamlit.components.v1 as components
 
 from geo import auth, export, layers, mapdata, maps, metrics, store, timeline, vocab
 from geo import filters as gfilters
+from geo import scope as scope_mod
 
+from . import unplaced
 from .session import lang, t
 
 FRONTEND = Path(__file__).resolve().parent / "mapview_frontend"
@@ -79,7 +81,11 @@ def render(*, key: str, geometry: dict, values: dict, layer_blobs=(), timeline_b
 
 def geometry_for(db, set_id: int, user) -> dict:
     """The geometry blob of the set as ``user`` may see it (an officer: their area only)."""
-    return mapdata.geometry(db, set_id, auth.area_scope(db, auth.resolve(db, user), set_id))
+    return mapdata.geometry(db, set_id, scope_mod.resolve(db, user).codes(db, set_id))
+
+
+def _field_label(column: str) -> str:
+    return t("unplaced_tooltip") if column == unplaced.TOOLTIP_COLUMN else t(column)
 
 
 def choropleth(db, set_id: int, *, key: str, df, values: dict, classes: dict, metric_label: str, user,
@@ -90,7 +96,9 @@ def choropleth(db, set_id: int, *, key: str, df, values: dict, classes: dict, me
     (from :func:`geo.maps.classify` or :func:`geo.export.classes_for`).  For CompStat's map of
     change, pass its table, the change values and their classes.  Returns the area clicked."""
     geom = geometry_for(db, set_id, user)
-    vals = mapdata.values(geom, values, classes, table=df, fields=[(c, t(c)) for c in fields],
+    if "placed" in df.columns:
+        df = df[df["placed"].astype(bool)]
+    vals = mapdata.values(geom, values, classes, table=df, fields=[(c, _field_label(c)) for c in fields],
                           metric_label=metric_label, no_data_label=no_data_label or t("no_data"), areas_label=t("legend_areas"),
                           scheme_label=scheme_label if scheme_label is not None else t(f"scheme_{classes.get('scheme')}"))
     return render(key=key, geometry=geom, values=vals, layer_blobs=layer_blobs, timeline_blob=timeline_blob, **opts)
@@ -159,9 +167,14 @@ def filters_map(db, f: gfilters.Filters, *, key: str, df, user, classes: dict | 
     layers of ``f`` and, when ``timeline_freq`` is "month" or "week", the timeline.
     Returns (area clicked, values, classes)."""
     view = export.View.from_filters(f, user=user)
-    values = export.metric_values(db, view, df) if values is None else values
-    classes = classes or export.classes_for(values, f.metric, scheme=f.scheme)
     fields = list(fields)
+    if "placed" in df.columns:       # the communes' "village not known" rows are no map areas:
+        df = unplaced.village_tooltips(db, f.set_id, df)   # their counts go into the villages' tooltips
+        df = df[df["placed"].astype(bool)]
+        if unplaced.TOOLTIP_COLUMN in df.columns:
+            fields.append(unplaced.TOOLTIP_COLUMN)
+    values = export.metric_values(db, view, df) if values is None else values
+    classes = classes or export.classes_for(values, f.metric, scheme=f.scheme, lang=f.lang)
     table = df
     if f.metric not in fields:
         table = df.assign(**{f.metric: df["code"].map(values)})
@@ -169,7 +182,7 @@ def filters_map(db, f: gfilters.Filters, *, key: str, df, user, classes: dict | 
     area_codes = None if f.area is None else set(df["code"])
     tl = timeline_for(db, f, user, geom, df["code"], timeline_freq) if timeline_freq else None
     label = t(metrics.METRICS[f.metric].label_key)
-    vals = mapdata.values(geom, values, classes, table=table, fields=[(c, t(c)) for c in fields if c != f.metric],
+    vals = mapdata.values(geom, values, classes, table=table, fields=[(c, _field_label(c)) for c in fields if c != f.metric],
                           metric_label=label, no_data_label=no_data_label or t("no_data"),
                           areas_label=t("legend_areas"), scheme_label=t(f"scheme_{classes.get('scheme')}"))
     clicked = render(key=key, geometry=geom, values=vals, layer_blobs=point_layers(db, f, user, area_codes),

@@ -303,7 +303,7 @@ def section_compare(db, f: gfilters.Filters) -> None:
         df = ev.stats(db)
         frames.append((label, fi, df, export.metric_values(db, ev, df)))
     union = [v for *_, vals in frames for v in vals.values()]
-    classes = export.classes_for(union, f.metric, scheme=f.scheme)
+    classes = export.classes_for(union, f.metric, scheme=f.scheme, lang=f.lang)
     st.caption(t("mt_shared_classes"))
     rows = (len(frames) + 1) // 2
     for i, (label, fi, df, vals) in enumerate(frames):

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import areas, auth, stats, trends, vocab
+from geo import areas, stats, trends, vocab
 from geo.filters import display_name
 from geo.periods import Period
 from ui import filters

@@ -30,9 +30,6 @@ FONT_FAMILY = "DejaVu Sans"
 DEFAULT_METRIC = "incidents"
 METRIC_CODES = tuple(metrics.METRICS)
 K_CLASSES = 5
-# Diverging metrics (change %, z): falling is good (green), rising is bad (red) -- the
-# colours of the map page (ui/map.py), so a picture matches the screen.
-DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]
 
 
 @dataclass(frozen=True)
@@ -143,15 +140,18 @@ def selection_text(view: View) -> str:
 def metric_values(db, view: View, df: pd.DataFrame) -> dict:
     """``{code: value or None}`` of the view's metric for the rows of ``df`` (an area_stats frame)."""
     pop = metrics.area_population(db, view.set_id) if view.metric == "rate_per_1000" else None
+    if "placed" in df.columns:   # a commune's "village not known" row is not an area of the map
+        df = df[df["placed"]]
     return metrics.metric_values(df, view.metric, population=pop)
 
 
-def classes_for(values, metric: str = DEFAULT_METRIC, *, scheme: str = "quantiles", k: int = K_CLASSES) -> dict:
-    """:func:`geo.maps.classify` of ``values`` as the map page does it (``k`` classes of
-    ``scheme``; the :data:`DIVERGING` colours for a metric centred on 0).  ``values``: a
-    dict or any iterable -- give the union of several maps' values to colour them alike."""
-    diverging = metrics.METRICS[metric].diverging
-    return maps.classify(values, scheme=scheme, k=k, colors=DIVERGING if diverging else None)
+def classes_for(values, metric: str = DEFAULT_METRIC, *, scheme: str = "quantiles", k: int = K_CLASSES,
+                lang: str = "vi") -> dict:
+    """:func:`geo.classify.classify_metric` of ``values``, as the map page does it (``k``
+    classes of ``scheme``; a change symmetric around 0, "more is better" in greens; the
+    legend's which-way-is-better line in ``lang``).  ``values``: a dict or any iterable --
+    give the union of several maps' values to colour them alike."""
+    return maps.classify_metric(values, metric, scheme=scheme, k=k, lang=lang)
 
 
 def class_counts(classes: dict, values: dict, codes) -> tuple[list[int], int]:

@@ -98,10 +98,14 @@ def collect(db, view: View, *, generated_at: dt.datetime | None = None) -> Brief
                                     areas=area_list, by=None, user=view.user)
     prog = trends.programme_series(db, view.set_id, win.start, win.end, freq="month", model_types=mts,
                                    areas=area_list)
-    vt = coverage.vung_trang(db, view.set_id, view.period.end, area=view.area)
+    # one coverage definition: the view's model types for the headline, the vùng trắng and the mix
+    vt = coverage.vung_trang(db, view.set_id, view.period.end, area=view.area, model_types=mts)
     vt = vt[vt["area_code"].isin(codes)].reset_index(drop=True)
     mix = coverage.model_mix(db, view.set_id, view.period.end, area=view.area)
     mix = mix[mix["code"].isin(codes)].reset_index(drop=True)
+    if mts:
+        mix = mix[["code", "name", *[m for m in vocab.MODEL_TYPES.codes if m in mts]]].assign(
+            total=lambda d: d[[m for m in vocab.MODEL_TYPES.codes if m in mts]].sum(axis=1))
     iv = coverage.in_view_counts(db, view.set_id, view.period, cats)
     iv = iv[iv.index.isin(df["code"])]
     with_point, seen = int(iv["with_point"].sum()), int(iv["in_view"].sum())

@@ -128,6 +128,10 @@ def draw_legend(ax, classes: dict, counts: list[int], nodata: int, *, title: str
     scheme = t(f"mt_scheme_{classes.get('scheme')}", lang)
     ax.text(0, y, scheme, fontsize=fontsize * 0.85, color="#555555", va="top", family=FONT_FAMILY)
     y -= 0.07
+    if classes.get("direction_label"):   # which way is better
+        ax.text(0, y, classes["direction_label"], fontsize=fontsize * 0.85, color="#555555", va="top",
+                family=FONT_FAMILY, wrap=True)
+        y -= 0.07
     word = t("legend_areas", lang)
     rows = list(zip(classes.get("colors", []), classes.get("labels", []), counts))
     rows.append((classes.get("nodata_color"), t("no_data", lang), nodata))
@@ -154,7 +158,7 @@ def map_figure(db, view: View, *, width: int = 1600, height: int = 1000, dpi: in
     L = view.lang
     df = view.stats(db) if df is None else df
     values = metric_values(db, view, df)
-    classes = classes or classes_for(values, view.metric, scheme=view.scheme)
+    classes = classes or classes_for(values, view.metric, scheme=view.scheme, lang=view.lang)
     gdf = projected_areas(db, view.set_id, df["code"].tolist())
     counts, nodata = class_counts(classes, values, gdf["code"])
     scale = min(width / 1600, height / 1000)
