@@ -34,10 +34,11 @@ _offline_assets()
 
 from geo import store  # noqa: E402
 from ui import filters  # noqa: E402
-from ui.session import current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
+from ui.session import cookie_script, current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
 db = database()
-user = current_user()
+user = current_user(db)
+cookie_script()   # after a login or logout: store or drop the session cookie
 pages = [
     st.Page("ui/map.py", title=t("page_map"), icon=":material/map:", url_path="map", default=True),
     st.Page("ui/compstat.py", title=t("page_compstat"), icon=":material/compare_arrows:", url_path="compstat"),

@@ -584,6 +584,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),
+    "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
+                           "hoặc bị khóa). Hãy đăng nhập lại.",
+                           "Your session ended because the account changed (password, role, area or disabled). "
+                           "Please log in again."),
     "logged_out_idle": ("Phiên làm việc đã kết thúc sau {minutes} phút không thao tác; hãy đăng nhập lại.",
                         "You were logged out after {minutes} minutes of inactivity; please log in again."),
     "demo_login_hint": ("Dữ liệu mẫu: đăng nhập bằng {user} / {password}.",
