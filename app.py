@@ -33,7 +33,7 @@ def _offline_assets() -> bool:
 _offline_assets()
 
 from geo import store  # noqa: E402
-from ui import filters  # noqa: E402
+from ui import chrome, filters  # noqa: E402
 from ui.session import cookie_script, current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
 db = database()
@@ -75,6 +75,7 @@ with st.sidebar:
     if choice and choice != st.session_state.get("lang", current):
         st.session_state.lang = choice
         st.rerun()
+    chrome.streamlit_texts(current)   # Streamlit's own texts (uploader, placeholders, dialogs) in the language
 
 # Every page starts with ui.session.acting_user(): with nobody logged in it shows the login
 # form in place of the page, and the URL (page and filters of a shared link) stays as it is,

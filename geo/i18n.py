@@ -634,3 +634,72 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     pair = LABELS.get(key)
     text = key if pair is None else pair[1 if lang == "en" else 0]
     return text.format(**fmt) if fmt else text
+
+
+# --- Streamlit's own texts (its frontend has no language setting) --------------------------
+# English text the Streamlit frontend draws → Vietnamese; ui/chrome.py replaces them in the
+# browser while the page is in Vietnamese.  Exact strings first, then patterns.
+STREAMLIT_VI: dict[str, str] = {
+    # file uploader
+    "Drag and drop file here": "Kéo thả tệp vào đây",
+    "Drag and drop files here": "Kéo thả các tệp vào đây",
+    "Drag and drop directories here": "Kéo thả thư mục vào đây",
+    "Browse files": "Chọn tệp", "Upload": "Tải lên", "Browse": "Chọn", "Remove file": "Bỏ tệp",
+    # select boxes
+    "Choose an option": "Chọn…", "Choose options": "Chọn…", "Choose or add an option": "Chọn hoặc thêm…",
+    "Choose or add options": "Chọn hoặc thêm…", "No results": "Không có kết quả",
+    "No options to select": "Không có lựa chọn", "Clear all": "Bỏ chọn tất cả", "Select all": "Chọn tất cả",
+    "Clear selection": "Bỏ chọn",
+    # navigation, errors, connection
+    "Page not found": "Không tìm thấy trang",
+    "The page that you have requested does not seem to exist. Running the app's main page.":
+        "Trang được yêu cầu không tồn tại; đang mở trang chính.",
+    "Skip to main content": "Chuyển đến nội dung chính",
+    "Script execution error": "Lỗi khi chạy trang",
+    "An error has occurred, please try again.": "Đã có lỗi, hãy thử lại.",
+    "Connecting": "Đang kết nối", "Connecting to Streamlit server": "Đang kết nối máy chủ",
+    "Please wait...": "Vui lòng chờ…", "Running...": "Đang xử lý…", "Stop": "Dừng",
+    "Connection error": "Mất kết nối", "Try again": "Thử lại",
+    "Close": "Đóng", "Cancel": "Hủy", "Copy": "Sao chép", "Copied": "Đã sao chép",
+    "Copy to clipboard": "Sao chép", "No data": "Không có dữ liệu", "No content": "Không có nội dung",
+    "Empty": "Trống",
+    # the app menu and its dialogs
+    "Rerun": "Chạy lại", "Settings": "Cài đặt", "Print": "In", "About": "Giới thiệu",
+    "Clear cache": "Xóa bộ nhớ đệm", "Clear caches": "Xóa bộ nhớ đệm", "Record a screencast": "Quay màn hình",
+    "Wide mode": "Chế độ rộng", "Light": "Sáng", "Dark": "Tối", "Use system setting": "Theo hệ thống",
+    "System": "Theo hệ thống", "Choose app theme, colors and fonts": "Chọn giao diện, màu và phông chữ",
+    "Edit active theme": "Sửa giao diện", "Run on save": "Chạy lại khi lưu", "Always rerun": "Luôn chạy lại",
+    "Auto rerun": "Tự chạy lại", "Get help": "Trợ giúp", "Report a bug": "Báo lỗi",
+    "Theme": "Giao diện", "Appearance": "Hiển thị", "Deploy": "Triển khai",
+    # tables and charts
+    "Download as CSV": "Tải CSV", "Download as PNG": "Tải PNG", "Search": "Tìm", "Fullscreen": "Toàn màn hình",
+    "Close fullscreen": "Thoát toàn màn hình", "Toggle fullscreen": "Toàn màn hình",
+    "Show/hide columns": "Ẩn/hiện cột", "Show data": "Xem số liệu", "Show chart": "Xem biểu đồ",
+    "Sort ascending": "Sắp xếp tăng dần", "Sort descending": "Sắp xếp giảm dần", "Format": "Định dạng",
+    "Hide column": "Ẩn cột", "Pin column": "Ghim cột", "Unpin column": "Bỏ ghim cột", "Autosize": "Tự độ rộng",
+    "Add row": "Thêm dòng", "Delete rows": "Xóa dòng", "Edit": "Sửa",
+    "Automatic": "Tự động", "Localized": "Theo ngôn ngữ", "Plain": "Thường", "Percent": "Phần trăm",
+    "Scientific": "Khoa học", "Accounting": "Kế toán", "Compact": "Rút gọn", "Calendar": "Lịch",
+    "Distance": "Khoảng cách", "Duration": "Thời lượng",
+    # date picker
+    "Date range": "Khoảng ngày", "Time": "Giờ", "Past Week": "Tuần qua", "Past Month": "Tháng qua",
+    "Past Year": "Năm qua", "Today": "Hôm nay",
+}
+# inside the date picker's calendar only (short texts that could be anything elsewhere)
+STREAMLIT_VI_CALENDAR: dict[str, str] = {
+    "Mo": "T2", "Tu": "T3", "We": "T4", "Th": "T5", "Fr": "T6", "Sa": "T7", "Su": "CN",
+}
+# (regular expression, replacement): texts with a number or a list inside
+STREAMLIT_VI_PATTERNS: list[tuple[str, str]] = [
+    (r"^(\d+(?:[.,]\d+)?)\s*([KMG]B) per file$", r"Tối đa $1 $2 mỗi tệp"),
+    (r"^Limit (\d+(?:[.,]\d+)?)\s*([KMG]B) per file(.*)$", r"Tối đa $1 $2 mỗi tệp$3"),
+    (r"^Press Enter to apply$", "Nhấn Enter để áp dụng"),
+    (r"^Press Enter to submit form$", "Nhấn Enter để gửi"),
+    (r"^Press (⌘|Ctrl)\+Enter to apply$", r"Nhấn $1+Enter để áp dụng"),
+    (r"^You can only select up to (\d+) options?\. Remove an option first\.$",
+     r"Chỉ được chọn tối đa $1; hãy bỏ bớt một lựa chọn."),
+    (r"^(\d+) rows?$", r"$1 dòng"),
+]
+# month names (the date picker's header): "November 2026" → "Tháng 11 2026"
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
