@@ -584,6 +584,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),
+    "area_outside_scope": ("Đường dẫn mở địa bàn {area}, nằm ngoài địa bàn được giao cho tài khoản này; "
+                           "đang hiển thị địa bàn của bạn.",
+                           "The link asks for area {area}, outside the area assigned to this account; "
+                           "showing your own area."),
     "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
                            "hoặc bị khóa). Hãy đăng nhập lại.",
                            "Your session ended because the account changed (password, role, area or disabled). "
