@@ -588,6 +588,10 @@ LABELS: dict[str, tuple[str, str]] = {
                            "đang hiển thị địa bàn của bạn.",
                            "The link asks for area {area}, outside the area assigned to this account; "
                            "showing your own area."),
+    "cs_spark": ("12 tháng", "12 months"),
+    "cs_spark_help": ("Số vụ việc mỗi tháng, {months} tháng đến hết kỳ.",
+                      "Incidents per month, the {months} months to the end of the period."),
+    "cs_map_title": ("Bản đồ thay đổi (z so với kỳ trước)", "Map of change (z against the previous period)"),
     "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
                            "hoặc bị khóa). Hãy đăng nhập lại.",
                            "Your session ended because the account changed (password, role, area or disabled). "

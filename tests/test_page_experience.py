@@ -56,3 +56,34 @@ def test_admin_keeps_the_whole_province(at):
     at.run()
     assert at.selectbox(key="f_commune").options[0] == "Toàn tỉnh"
     assert len(at.selectbox(key="f_commune").options) == 5
+
+
+def compstat(at, **query):
+    logged_in(at, "admin")
+    at.switch_page("ui/compstat.py")
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("month, z_text, direction, color", [
+    ("04", "-4,47", "DOWN", "GREEN"),   # April 2026: 0 incidents against 5 in March → z = 2(√0 − √5)
+    ("03", "2,47", "UP", "RED"),        # March: 5 against 1 in February → z = 2(√5 − √1)
+])
+def test_compstat_z_arrow_follows_the_sign_of_z(at, month, z_text, direction, color):
+    end = "30" if month == "04" else "31"
+    compstat(at, period="custom", **{"from": f"2026-{month}-01", "to": f"2026-{month}-{end}"})
+    z = next(m for m in at.metric if m.label == "Chỉ số z")
+    assert z.value == z_text
+    assert z.proto.direction == getattr(z.proto.MetricDirection, direction)
+    assert z.proto.color == getattr(z.proto.MetricColor, color)     # more incidents is worse
+
+
+def test_compstat_has_a_sparkline_per_area_and_a_map(at):
+    compstat(at, **MARCH)
+    df = next(d.value for d in at.dataframe if "spark" in d.value.columns and len(d.value) == 5)
+    assert all(len(v) == 12 for v in df["spark"])
+    # the last month of each sparkline is the area's March count (the table's own number)
+    assert [v[-1] for v in df["spark"]] == list(df["incidents"])
+    assert any("Bản đồ thay đổi" in str(m.value) for m in at.markdown)
