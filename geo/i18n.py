@@ -592,6 +592,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "cs_spark_help": ("Số vụ việc mỗi tháng, {months} tháng đến hết kỳ.",
                       "Incidents per month, the {months} months to the end of the period."),
     "cs_map_title": ("Bản đồ thay đổi (z so với kỳ trước)", "Map of change (z against the previous period)"),
+    "trend_range": ("Khoảng thời gian", "Range"),
+    "trend_range_period": ("Kỳ đã chọn", "Chosen period"),
+    "trend_range_since": ("Từ năm {year}", "Since {year}"),
+    "moving_average": ("Trung bình trượt", "Moving average"),
+    "moving_average_none": ("Không", "None"),
+    "moving_average_month": ("{n} tháng", "{n} months"),
+    "moving_average_week": ("{n} tuần", "{n} weeks"),
+    "freq_unit_month": ("tháng", "months"),
+    "freq_unit_week": ("tuần", "weeks"),
+    "incidents_moving": ("Vụ việc (trung bình {n} {unit})", "Incidents ({n}-{unit} average)"),
     "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
                            "hoặc bị khóa). Hãy đăng nhập lại.",
                            "Your session ended because the account changed (password, role, area or disabled). "

@@ -87,3 +87,63 @@ def test_compstat_has_a_sparkline_per_area_and_a_map(at):
     # the last month of each sparkline is the area's March count (the table's own number)
     assert [v[-1] for v in df["spark"]] == list(df["incidents"])
     assert any("Bản đồ thay đổi" in str(m.value) for m in at.markdown)
+
+
+def trends_page(at, **query):
+    logged_in(at, "admin")
+    at.switch_page("ui/trends.py")
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def chart_rows(at):
+    from test_page_analytics import charts, series_data
+    return series_data(charts(at)[0])
+
+
+def test_trends_follow_the_sidebar_period(at, tiny):
+    from geo import trends
+    trends_page(at, **MARCH)
+    texts = " ".join(str(e.value) for e in [*at.markdown, *at.caption])
+    assert "Xu hướng, 01/03/2026 – 31/03/2026" in texts
+    assert not [d for d in at.date_input if d.key.startswith("tr_")]   # no start date of its own
+    ser = trends.incident_series(tiny["db"], tiny["communes"], "2026-03-01", "2026-03-31")
+    assert int(chart_rows(at)["value"].sum()) == int(ser.to_numpy().sum()) == 5
+
+
+def test_trends_moving_average(at, tiny):
+    from geo import trends
+    trends_page(at, period="custom", **{"from": "2026-01-01", "to": "2026-03-31"})
+    at.button_group(key="tr_style").set_value("lines").run()
+    at.selectbox(key="tr_ma_month").set_value(3).run()
+    assert not at.exception
+    rows = chart_rows(at)
+    ser = trends.incident_series(tiny["db"], tiny["communes"], "2026-01-01", "2026-03-31")
+    want = trends.moving_average(ser, 3)
+    hs = rows[rows["series"] == "Hình sự"]["value"].tolist()
+    assert hs == want["hinh_su"].tolist() and hs == [0.0, 0.5, 1.0]   # Jan 0, Feb 1, Mar 2: trailing means
+    import json
+    assert "Vụ việc (trung bình 3 tháng)" in json.dumps(json.loads(at.get("vega_lite_chart")[0].proto.spec),
+                                                        ensure_ascii=False)
+
+
+def test_moving_average_is_trailing():
+    import pandas as pd
+    from geo import trends
+    df = pd.DataFrame({"a": [0, 3, 6, 9]})
+    assert trends.moving_average(df, 2)["a"].tolist() == [0, 1.5, 4.5, 7.5]
+    assert trends.moving_average(df, 1) is df
+
+
+def test_trend_category_colours_are_the_vocabulary_colours(at, tiny):
+    import json
+    from geo import vocab
+    trends_page(at, **MARCH)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    enc = next(l["encoding"]["color"] for l in spec["layer"] if "color" in l.get("encoding", {})
+               and "scale" in l["encoding"]["color"])
+    got = dict(zip(enc["scale"]["domain"], enc["scale"]["range"]))
+    assert got and all(got[vocab.CATEGORIES.label(c, "vi")] == vocab.CATEGORIES.term(c).color
+                       for c in vocab.CATEGORIES.codes if vocab.CATEGORIES.label(c, "vi") in got)
