@@ -349,7 +349,7 @@ def test_an_officer_sees_only_their_own_area(tiny, monkeypatch):
     at = page("trends")
     own = trends.incident_series(db, tiny["communes"], "2026-03-01", "2026-03-31", areas=["C00"])
     assert f"Tổng số vụ việc: {own.to_numpy().sum()}" in texts(at)
-    assert at.multiselect(key=f"tr_areas_{tiny['communes']}_").options == ["Xã Xã 00"]
+    assert at.multiselect(key=f"tr_areas_{tiny['communes']}_C00").options == ["Xã Xã 00"]
     at = page("coverage")
     assert metrics(at)["Số thôn/TDP"] == "2" and at.dataframe[1].value["code"].tolist() == ["C00V1"]
     assert app_codes(at.dataframe[0].value) == ["C00"]
