@@ -602,6 +602,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "freq_unit_month": ("tháng", "months"),
     "freq_unit_week": ("tuần", "weeks"),
     "incidents_moving": ("Vụ việc (trung bình {n} {unit})", "Incidents ({n}-{unit} average)"),
+    "bnd_current_layer": ("Bộ hiện hành: {name}", "Current set: {name}"),
+    "bnd_current_under": ("Nét đứt xám: ranh giới hiện hành ({name}), để so với tệp mới.",
+                          "Grey dashes: the current boundaries ({name}), to compare with the new file."),
     "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
                            "hoặc bị khóa). Hãy đăng nhập lại.",
                            "Your session ended because the account changed (password, role, area or disabled). "
