@@ -605,6 +605,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "bnd_current_layer": ("Bộ hiện hành: {name}", "Current set: {name}"),
     "bnd_current_under": ("Nét đứt xám: ranh giới hiện hành ({name}), để so với tệp mới.",
                           "Grey dashes: the current boundaries ({name}), to compare with the new file."),
+    "audit_id": ("Số", "No."),
+    "audit_at": ("Thời điểm", "Time"),
+    "audit_target": ("Đối tượng", "Target"),
+    "audit_before": ("Trước", "Before"),
+    "audit_after": ("Sau", "After"),
+    "audit_detail": ("Chi tiết", "Detail"),
     "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
                            "hoặc bị khóa). Hãy đăng nhập lại.",
                            "Your session ended because the account changed (password, role, area or disabled). "

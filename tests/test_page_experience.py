@@ -147,3 +147,34 @@ def test_trend_category_colours_are_the_vocabulary_colours(at, tiny):
     got = dict(zip(enc["scale"]["domain"], enc["scale"]["range"]))
     assert got and all(got[vocab.CATEGORIES.label(c, "vi")] == vocab.CATEGORIES.term(c).color
                        for c in vocab.CATEGORIES.codes if vocab.CATEGORIES.label(c, "vi") in got)
+
+
+def test_one_number_format_per_language():
+    from geo import numfmt, stats
+    assert numfmt.fmt_number(1234.5, 1) == stats.format_number(1234.5, 1) == "1.234,5"
+    assert numfmt.fmt_number(1234.5, 1, "en") == stats.format_number(1234.5, 1, "en") == "1,234.5"
+    assert numfmt.fmt_number(10.6) == "10,6" and numfmt.fmt_number(None) == "–"
+    assert stats.format_number(-0.001, 2) == "0,00"
+
+
+def test_local_dd_mm_yyyy_times():
+    import datetime as dt
+    from geo import numfmt
+    utc = dt.datetime(2026, 11, 20, 1, 30, tzinfo=dt.timezone.utc)
+    local = utc.astimezone()
+    assert numfmt.fmt_datetime(utc.isoformat()) == local.strftime("%d/%m/%Y %H:%M:%S")
+    assert numfmt.fmt_date("2026-03-01") == "01/03/2026" and numfmt.fmt_datetime(None) == "–"
+
+
+def test_audit_log_in_vietnamese_with_local_times_and_no_none(at, tiny):
+    from geo import auth
+    auth.create_user(tiny["db"], "canbo", "mat-khau-an-toan", "officer", "C00")
+    logged_in(at, "admin")
+    at.switch_page("ui/admin.py")
+    at.run()
+    assert not at.exception
+    df = next(d.value for d in at.dataframe if "Thời điểm" in d.value.columns)
+    assert {"Thời điểm", "Tên đăng nhập", "Thao tác", "Đối tượng", "Trước", "Sau", "Chi tiết"} <= set(df.columns)
+    assert not {"at", "username", "action", "before", "after", "detail"} & set(df.columns)
+    assert df["Thời điểm"].str.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d").all()
+    assert not df.isna().any().any() and "None" not in df.astype(str).to_numpy()

@@ -10,9 +10,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import areas, compstat, maps, metrics, stats, trends
-from geo.stats import format_number as fmt
 from ui import filters
-from ui.session import acting_user, database, show_demo_banner, t
+from ui.session import acting_user, database, fmt, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
 UP, UP_REAL = "background-color: #fde2df; color: #8f1d14", "background-color: #f1948a; color: #5c0a05"

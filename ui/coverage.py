@@ -12,9 +12,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import areas, coverage, maps, stats, vocab
-from geo.stats import format_number as fmt
 from ui import filters
-from ui.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # ColorBrewer Greens by number of classes: more coverage is better, so no alarm red
 GREENS = {1: ["#74c476"], 2: ["#c7e9c0", "#31a354"], 3: ["#e5f5e0", "#a1d99b", "#31a354"],

@@ -4,9 +4,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import areas, layers, maps, metrics, stats, trends, vocab
-from geo.stats import format_number as fmt
 from ui import filters
-from ui.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # Diverging metrics (change %, z): falling is good (green), rising is bad (red).
 DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]

@@ -18,9 +18,8 @@ from streamlit_folium import st_folium
 from geo import areas, auth, compstat, export, layers, maps, periods, store, views, vocab
 from geo import filters as gfilters
 from geo.export import brief, png, tables
-from geo.stats import format_number as fmt
 from ui import filters
-from ui.session import acting_user, current_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, current_user, database, fmt, lang, show_demo_banner, t
 
 SECTIONS = ("map", "views", "compare")
 PAGE_KEYS = ("mt_section", "mt_cmp", "mt_year")

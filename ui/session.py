@@ -60,6 +60,12 @@ def t(key: str, **fmt) -> str:
     return i18n.t(key, lang(), **fmt)
 
 
+def fmt(value, decimals: int = 0) -> str:
+    """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
+    from geo.stats import format_number
+    return format_number(value, decimals, lang())
+
+
 def database():
     """An open connection for this run (the file is created from demo data if missing).
 

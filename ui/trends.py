@@ -13,7 +13,7 @@ from geo import areas, auth, stats, trends, vocab
 from geo.filters import display_name
 from geo.periods import Period
 from ui import filters
-from ui.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 REFORM_COLOR = "#6a3d9a"
 PARTIAL_COLOR = "#9aa4ad"
@@ -191,7 +191,7 @@ if ser.attrs["reform"] is not None:
 if ser.attrs["partial"]:
     fmt_day = date_format(freq)
     notes.append(t("partial_note", buckets=", ".join(p.strftime(fmt_day) for p in ser.attrs["partial"])))
-st.caption(" · ".join([t("total_incidents") + ": " + stats.format_number(int(ser.to_numpy().sum())), *notes]))
+st.caption(" · ".join([t("total_incidents") + ": " + fmt(int(ser.to_numpy().sum())), *notes]))
 
 # --- programmes: groups, cameras, coverage at the end of each bucket
 st.markdown(f"##### {t('trend_programmes')}")
