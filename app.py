@@ -34,6 +34,7 @@ _offline_assets()
 
 from geo import store  # noqa: E402
 from ui import chrome, filters  # noqa: E402
+from ui.safe import md  # noqa: E402
 from ui.session import cookie_script, current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
 db = database()
@@ -63,8 +64,8 @@ nav = st.navigation(pages, position="sidebar" if user is not None else "hidden")
 
 with st.sidebar:
     if user is not None:
-        st.caption(f":material/person: {user.username} · {t('role_' + user.role)}"
-                   + (f" · {user.area_code}" if user.area_code else ""))
+        st.caption(f":material/person: {md(user.username)} · {t('role_' + user.role)}"
+                   + (f" · {md(user.area_code)}" if user.area_code else ""))
         if st.button(t("logout"), key="logout_btn"):
             logout()
             st.rerun()

@@ -79,8 +79,13 @@ def section_boundaries():
     return bench_boundaries.bench_rows()
 
 
+def section_auth():
+    import bench_auth
+    return bench_auth.bench_rows()
+
+
 SECTIONS = {"demo": section_demo, "maps": section_maps, "boundaries": section_boundaries,
-            "records": section_records, "stats": section_stats}
+            "records": section_records, "stats": section_stats, "auth": section_auth}
 
 
 def main(argv):

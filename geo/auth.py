@@ -31,7 +31,8 @@ from . import audit, store
 
 ROLES = ("admin", "officer", "viewer")
 MIN_PASSWORD = 8
-MAX_FAILED_LOGINS = 5
+MAX_FAILED_LOGINS = 5        # per account (known or not) and lock window
+MAX_FAILED_PER_CLIENT = 20   # per client (browser address) and lock window
 LOCK_MINUTES = 15
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 
@@ -144,36 +145,95 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
     return get_user(db, username)
 
 
-def authenticate(db: sqlite_utils.Database, username: str, password: str, *, now: dt.datetime | None = None) -> User:
-    """The user for these credentials, or :class:`AuthError` (one message for every
-    wrong name/password, so names cannot be probed)."""
-    now = now or dt.datetime.now().astimezone()
-    username = (username or "").strip().lower()
-    row = db.conn.execute("SELECT id, password_hash, disabled, failed_logins, locked_until FROM users "
-                          "WHERE username = ?", (username,)).fetchone()
-    wrong = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
-    if row is None:
-        _hasher.hash("x" * MIN_PASSWORD)  # spend the same time as a real check
-        raise wrong
-    uid, pw_hash, disabled, failed, locked_until = row
-    if locked_until and dt.datetime.fromisoformat(locked_until) > now:
-        raise AuthError("Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau "
-                        f"{dt.datetime.fromisoformat(locked_until):%H:%M}.")
-    try:
-        _hasher.verify(pw_hash, password or "")
-    except (VerificationError, InvalidHashError):
-        failed += 1
-        lock = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") \
-            if failed >= MAX_FAILED_LOGINS else None
-        with store.transaction(db) as conn:
-            conn.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                         (0 if lock else failed, lock, uid))
-            audit.log(conn, user=username, action="login.failed", target_kind="user", target_id=username,
-                      detail="locked" if lock else None)
-        raise wrong from None
-    if disabled:
-        raise AuthError("Tài khoản đã bị vô hiệu hóa.")
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """An Argon2 hash of a random secret: an unknown name is checked against it, so it
+    costs the same time as a real account and can never match."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        import secrets
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(24))
+    return _dummy_hash
+
+
+def _throttle_keys(username: str, client: str | None) -> list[tuple[str, int, str]]:
+    """(key, failures allowed per lock window, message when locked) for this attempt."""
+    keys = [(f"account:{username}", MAX_FAILED_LOGINS,
+             "Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau {until:%H:%M}.")]
+    if client:
+        keys.append((f"client:{str(client)[:200]}", MAX_FAILED_PER_CLIENT,
+                     "Máy này đăng nhập sai quá nhiều lần; thử lại sau {until:%H:%M}."))
+    return keys
+
+
+def _reserve_attempt(db, username: str, client: str | None, now: dt.datetime):
+    """Count this attempt as a failure *before* the password is checked, atomically.
+
+    One ``BEGIN IMMEDIATE`` transaction reads the locks and adds one to each counter
+    (``failures = failures + 1``): however many processes guess at once, no more than
+    the allowed number of checks happen per lock window, for known and unknown names
+    alike.  Returns the user's row (id, hash, disabled) or None; raises
+    :class:`AuthError` when a lock is in force (nothing is checked then)."""
+    stamp = now.isoformat(timespec="seconds")
+    keys = _throttle_keys(username, client)
     with store.transaction(db) as conn:
+        for key, _limit, message in keys:
+            row = conn.execute("SELECT locked_until FROM login_throttle WHERE key = ?", (key,)).fetchone()
+            if row and row[0] and dt.datetime.fromisoformat(row[0]) > now:
+                raise AuthError(message.format(until=dt.datetime.fromisoformat(row[0])))
+        lock = (now + dt.timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds")
+        for key, limit, _message in keys:
+            # a lock that has run out starts the count afresh
+            (failures,) = conn.execute(
+                "INSERT INTO login_throttle (key, failures, locked_until, updated_at) VALUES (?, 1, NULL, ?) "
+                "ON CONFLICT (key) DO UPDATE SET "
+                "failures = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failures + 1 END, "
+                "locked_until = NULL, updated_at = excluded.updated_at RETURNING failures",
+                (key, stamp)).fetchone()
+            if failures >= limit:
+                conn.execute("UPDATE login_throttle SET locked_until = ? WHERE key = ?", (lock, key))
+        # old counters go (names sprayed by a guesser must not pile up), locks only once run out
+        conn.execute("DELETE FROM login_throttle WHERE updated_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+                     ((now - dt.timedelta(days=1)).isoformat(timespec="seconds"), stamp))
+        return conn.execute("SELECT id, password_hash, disabled FROM users WHERE username = ?",
+                            (username,)).fetchone()
+
+
+def authenticate(db: sqlite_utils.Database, username: str, password: str, *, client: str | None = None,
+                 now: dt.datetime | None = None) -> User:
+    """The user for these credentials, or :class:`AuthError`.
+
+    One message for every wrong name or password, and the same work for an unknown
+    name as for a real one (its password is checked against a dummy Argon2 hash, its
+    failures are counted and locked the same way), so names cannot be probed.
+    Throttled per account (:data:`MAX_FAILED_LOGINS` per :data:`LOCK_MINUTES`) and,
+    when ``client`` (e.g. the browser's IP address) is given, per client
+    (:data:`MAX_FAILED_PER_CLIENT`)."""
+    now = now or dt.datetime.now().astimezone()
+    username = (username or "").strip().lower()[:64]
+    row = _reserve_attempt(db, username, client, now)
+    wrong = AuthError("Sai tên đăng nhập hoặc mật khẩu.")
+    try:
+        _hasher.verify(row[1] if row else _dummy(), password or "")
+        ok = row is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        with store.transaction(db) as conn:
+            audit.log(conn, user=username or "?", action="login.failed", target_kind="user",
+                      target_id=username, detail={"client": client} if client else None)
+        raise wrong from None
+    uid, pw_hash, disabled = row
+    with store.transaction(db) as conn:
+        # the attempt succeeded: the account starts afresh; the client gets this attempt back
+        conn.execute("DELETE FROM login_throttle WHERE key = ?", (f"account:{username}",))
+        if client:
+            conn.execute("UPDATE login_throttle SET failures = max(failures - 1, 0) WHERE key = ? "
+                         "AND locked_until IS NULL", (f"client:{str(client)[:200]}",))
+        if disabled:
+            raise AuthError("Tài khoản đã bị vô hiệu hóa.")
         new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(pw_hash) else pw_hash
         conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, "
                      "password_hash = ? WHERE id = ?", (now.isoformat(timespec="seconds"), new_hash, uid))

@@ -92,7 +92,8 @@ def cmd_stats(args) -> int:
     if args.area and df.empty:
         raise CliError(f"không có địa bàn {args.area} trong bộ ranh giới {s.id} (unknown area)")
     if args.format == "csv":
-        df.to_csv(sys.stdout, index=False)
+        from . import cellsafe
+        cellsafe.write_csv(df, sys.stdout)
     else:
         rows = [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
         _print_json(rows)
@@ -340,6 +341,21 @@ def _read_password(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
+def cmd_backup(args) -> int:
+    """Copy the database with SQLite's online backup (consistent while the app runs)."""
+    from . import maintenance
+    _print_json(maintenance.backup(args.db, args.output, user=args.user))
+    return 0
+
+
+def cmd_check(args) -> int:
+    """Integrity check, schema version and WAL state (read-only); exit 1 when not ok."""
+    from . import maintenance
+    result = maintenance.check(args.db)
+    _print_json(result)
+    return 0 if result["ok"] else 1
+
+
 def cmd_users(args) -> int:
     db = store.open_db(args.db, create=False)
     actor = auth.resolve(db, args.user)
@@ -366,6 +382,17 @@ def cmd_users(args) -> int:
     return 0
 
 
+def cmd_audit(args) -> int:
+    """``audit verify``: check the hash chain of the audit log; JSON on stdout, exit 0 when
+    every row is intact, 1 when a link is broken (``first_broken_id`` names the first)."""
+    from . import audit
+    db = store.open_db(args.db, create=False)
+    auth.require_admin(auth.resolve(db, args.user))
+    result = audit.verify(db)
+    _print_json(result)
+    return 0 if result["ok"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m geo", description="ANTT Atlas command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -375,6 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true", help="replace an existing database file")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("backup", parents=[dbp], help="online backup of the database (safe while the app runs)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the backup file to write")
+    p.add_argument("--user", help="act as this user (an administrator; default: the local administrator)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("check", parents=[dbp], help="integrity check, schema version and WAL state (read-only)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("sets", parents=[dbp], help="list the boundary sets")
     p.set_defaults(func=cmd_sets)
@@ -443,6 +478,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--must-change", action="store_true", help="the user must change the password at first login")
     p.add_argument("--user", help="act as this user (default: the local administrator)")
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", parents=[dbp], help="the audit log: verify its hash chain")
+    p.add_argument("action", choices=["verify"])
+    p.add_argument("--user", help="act as this user (an administrator; default: the local administrator)")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -1168,14 +1168,29 @@ def _remove_stale_builds(path: Path, older_than_s: float = 3600.0) -> None:
 
 
 def _move_into_place(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move the finished database to ``path`` (never clobbering it unless ``overwrite``)."""
-    if overwrite:
-        # a stale WAL of the replaced database must not be replayed onto the new one
-        for f in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+    """Move the finished database to ``path`` (never clobbering it unless ``overwrite``).
+
+    Overwriting a database that may be open elsewhere (the app running beside the
+    CLI) goes through SQLite's backup API into the existing file: deleting its
+    -wal/-shm or renaming another file over it under live connections corrupts
+    it.  The data revision moves past both so that no cache keeps old figures."""
+    if overwrite and path.exists():
+        try:
+            dst = store.open_db(path)
+        except store.StoreError:          # not an ANTT database at all: nobody has it open as one
+            dst = None
+        if dst is not None:
+            src = store.connect_file(tmp, "ro")
             try:
-                f.unlink()
-            except FileNotFoundError:
-                pass
+                old_rev = store.revision(dst)
+                src.backup(dst.conn, pages=-1)
+                new_rev = store.revision(dst)
+                with store.transaction(dst):
+                    store.set_meta(dst, "data_revision", str(max(old_rev, new_rev) + 1))
+            finally:
+                src.close()
+                dst.conn.close()
+            return
         os.replace(tmp, path)
         return
     try:

@@ -449,6 +449,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_tab_import": ("Nhập tệp", "Import"),
     "data_tab_form": ("Biểu mẫu", "Form"),
     "data_tab_quality": ("Chất lượng dữ liệu", "Data quality"),
+    "data_backup_title": ("Sao lưu cơ sở dữ liệu", "Database backup"),
+    "data_backup_help": ("Một bản sao nhất quán của toàn bộ cơ sở dữ liệu, tạo trong lúc ứng dụng vẫn chạy "
+                         "(chứa dữ liệu nhạy cảm: cất giữ an toàn). Việc sao lưu được ghi nhật ký.",
+                         "A consistent copy of the whole database, made while the app runs (it holds "
+                         "sensitive data: keep it safe). Backups are audited."),
+    "data_backup_make": ("Tạo bản sao lưu", "Make a backup"),
+    "data_backup_download": ("Tải bản sao lưu ({size})", "Download the backup ({size})"),
+    "data_backup_failed": ("Không sao lưu được: {error}", "Backup failed: {error}"),
     "data_kind": ("Loại dữ liệu", "Kind of records"),
     "data_template_xlsx": ("Biểu mẫu Excel (.xlsx)", "Excel template (.xlsx)"),
     "data_template_csv": ("Biểu mẫu CSV", "CSV template"),

@@ -85,15 +85,40 @@ def incident_points(db, set_id: int, period: Period, categories=None, area_codes
     return pd.DataFrame({"lon": t.inc_lon[m], "lat": t.inc_lat[m], "category": t.inc_cat[m]})
 
 
-HEAT_CELL_DEG = 0.002  # ~200 m: the finest a heat layer ever shows
+HEAT_CELL_DEG = 0.002  # ~200 m: the finest a heat layer ever shows to who may not see points
+# (0.002° of latitude is 222 m; of longitude ≥ 204 m everywhere in Vietnam, north of it is 23.4°)
+
+
+def heat_cell_deg(cell_deg, user: "auth.User") -> float:
+    """The grid a heat layer may be built on for ``user``.
+
+    Who may see exact points (admins, officers) gets ``cell_deg`` as asked (a bad
+    value: the default).  Anyone else gets at least :data:`HEAT_CELL_DEG`, and only
+    power-of-two multiples of it: every such grid nests in the finest one, so asking
+    for several sizes and intersecting the cells tells nothing finer than 200 m."""
+    try:
+        value = float(cell_deg)
+    except (TypeError, ValueError):
+        value = HEAT_CELL_DEG
+    if not np.isfinite(value) or value <= 0:
+        value = HEAT_CELL_DEG
+    if user.sees_points:
+        return value
+    if value <= HEAT_CELL_DEG:
+        return HEAT_CELL_DEG
+    return HEAT_CELL_DEG * 2.0 ** min(20, int(np.ceil(np.log2(value / HEAT_CELL_DEG) - 1e-9)))
 
 
 @stats.consistent
 def incident_heat(db, set_id: int, period: Period, categories=None, area_codes=None, *, user=None,
                   cell_deg: float = HEAT_CELL_DEG) -> pd.DataFrame:
     """Incidents of the period counted on a grid of ``cell_deg`` cells: lon, lat
-    (cell centres), weight.  Every role may have it: no exact point leaves here,
-    so a viewer's heat map is built from these cells only."""
+    (cell centres), weight.  Every role may have it: no exact point leaves here, and
+    for a user who may not see points the grid is never finer than ~200 m, whatever
+    ``cell_deg`` says (:func:`heat_cell_deg`)."""
+    actor = auth.resolve(db, user)
+    cell_deg = heat_cell_deg(cell_deg, actor)
+    user = actor
     area_codes = _scoped(db, user, set_id, area_codes)
     pts = incident_points(db, set_id, period, categories, area_codes)  # as the library itself
     if pts.empty:

@@ -46,10 +46,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 import re
-import sqlite3
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +60,8 @@ import sqlite_utils
 
 from . import auth, assign, audit, store, vocab
 
+log = logging.getLogger("antt")
+
 # --- the data model -----------------------------------------------------------
 
 VN_LON = (102.1, 117.8)   # Vietnam incl. Hoàng Sa / Trường Sa, roughly
@@ -69,7 +70,9 @@ MIN_DATE = dt.date(1900, 1, 1)
 DEFAULT_RADIUS_M = 50.0
 ERROR_COLUMN = "Lỗi"
 MAX_HEADER_SCAN = 20      # the header row is looked for in the first rows
+MAX_LINE_BYTES = 2**20    # one line of a CSV file at most (1 MB): longer is not a table
 MAX_CHANGES = 1000        # updated records listed in a result (all are counted)
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES + 1))  # longer lines are refused first
 LOCK_WAIT_S = 600.0        # how long a write waits for another writer before giving up
 BIG_CACHE_KIB = 256 * 1024  # page cache of a large import (an upper bound, taken as needed)
 
@@ -357,20 +360,43 @@ def _source_bytes(source, file_name: str | None) -> tuple[bytes, str | None]:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
+    def bad(e: UnicodeDecodeError, raw: bytes, name: str, nl: bytes = b"\n") -> RecordFileError:
+        line = raw.count(nl, 0, e.start) + 1
+        return RecordFileError(f"dòng {line}: tệp ghi là {name} nhưng có byte không đọc được theo {name} "
+                               "(tệp hỏng hoặc bị cắt cụt)")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            text, enc = data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise bad(e, data[3:], "UTF-8") from None
+        return _no_nul(text), enc
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            le = data.startswith(b"\xff\xfe")
+            raise bad(e, data[2:], "UTF-16", b"\n\x00" if le else b"\x00\n") from None
+        return _no_nul(text), "utf-16"
     if b"\x00" in data[:4096]:
         raise RecordFileError("tệp không phải văn bản CSV (có byte NUL) và không phải Excel .xlsx")
     try:
-        return data.decode("utf-8"), "utf-8"
+        text, enc = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1258"), "cp1258"
-    except UnicodeDecodeError:
-        raise RecordFileError("không nhận ra bảng mã của tệp CSV (cần UTF-8 hoặc Windows-1258)") from None
+        try:
+            text, enc = data.decode("cp1258"), "cp1258"
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            raise RecordFileError(f"dòng {line}: có byte không đọc được ({data[e.start]:#04x}); không nhận ra bảng mã "
+                                  "của tệp CSV (cần UTF-8 hoặc Windows-1258)") from None
+    return _no_nul(text), enc
+
+
+def _no_nul(text: str) -> str:
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise RecordFileError(f"dòng {text.count(chr(10), 0, nul) + 1}: có ký tự NUL (byte 0); tệp không phải "
+                              "văn bản CSV hợp lệ")
+    return text
 
 
 def _best_header(kind: Kind, rows: list[list[str]]) -> tuple[int, int]:
@@ -382,6 +408,41 @@ def _best_header(kind: Kind, rows: list[list[str]]) -> tuple[int, int]:
         if n > best_n:
             best, best_n = i, n
     return best, best_n
+
+
+def _header_rows(kind: Kind, rows: list[list[str]]) -> tuple[int, int, list[str], int]:
+    """(index of the first header row, known columns named, the header, rows it takes: 1 or 2).
+
+    A two-row header, as spreadsheets make with merged cells (“Tọa độ” over “Kinh độ” and
+    “Vĩ độ”; “Mã vụ việc” merged down over both rows), is flattened: a cell of the
+    second row names its column, else the cell above it does; the second row is taken
+    when the flattened header names more known columns than any single row."""
+    hm = _header_map(kind)
+
+    def known(cells) -> int:
+        return len({hm[k] for k in (norm_key(c) for c in cells if str(c).strip()) if k in hm})
+    i, n = _best_header(kind, rows)
+    best = (i, n, list(rows[i]) if i >= 0 else [], 1)
+    for j in range(min(len(rows) - 1, MAX_HEADER_SCAN)):
+        top, sub = [str(c).strip() for c in rows[j]], [str(c).strip() for c in rows[j + 1]]
+        if not any(top) or not any(sub):
+            continue
+        width = max(len(top), len(sub))
+        top, sub = top + [""] * (width - len(top)), sub + [""] * (width - len(sub))
+        parent, over = "", []
+        for c in range(width):   # a merged parent label stands over the empty cells to its right
+            if top[c]:
+                parent = top[c]
+            over.append(top[c] or (parent if sub[c] else ""))
+        flat = []
+        for c in range(width):
+            joined = f"{over[c]} {sub[c]}".strip()
+            flat.append(sub[c] if norm_key(sub[c]) in hm else joined if norm_key(joined) in hm
+                        else (sub[c] or over[c]))
+        cnt = known(flat)
+        if cnt > best[1] and cnt > known(top) and cnt > known(sub):
+            best = (j, cnt, flat, 2)
+    return best
 
 
 def _no_header(kind: Kind) -> RecordFileError:
@@ -408,20 +469,24 @@ def _read_csv(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], int
         encoding += "+nfc"
     if not text.strip():
         raise RecordFileError("tệp rỗng")
-    head_lines = text[:200_000].splitlines()[:MAX_HEADER_SCAN]
-    best = None
-    for sep in (",", ";", "\t", "|"):
-        rows = list(csv.reader(head_lines, delimiter=sep))
-        i, n = _best_header(kind, rows)
-        if n and (best is None or n > best[2]):
-            best = (sep, i, n, rows[i])
-    if best is None:
-        raise _no_header(kind)
-    sep, h, _, headers = best
-    ncols = len(headers)
     # the C parser reads UTF-8 bytes fastest: hand it the file itself when it already is UTF-8
     utf8 = data if encoding == "utf-8" else text.encode("utf-8")
-    opts = dict(sep=sep, header=None, skiprows=h + 1, dtype=object, keep_default_na=False, na_filter=False,
+    _check_line_lengths(utf8)
+    head_lines = text[:200_000 + MAX_LINE_BYTES].splitlines()[:MAX_HEADER_SCAN + 1]
+    best = None
+    for sep in (",", ";", "\t", "|"):
+        try:
+            rows = list(csv.reader(head_lines, delimiter=sep))
+        except csv.Error:
+            continue
+        i, n, heads, used = _header_rows(kind, rows)
+        if n and (best is None or n > best[2]):
+            best = (sep, i, n, heads, used)
+    if best is None:
+        raise _no_header(kind)
+    sep, h, _, headers, used = best
+    ncols = len(headers)
+    opts = dict(sep=sep, header=None, skiprows=h + used, dtype=object, keep_default_na=False, na_filter=False,
                 skip_blank_lines=False, quotechar='"', encoding="utf-8")
     df = None
     try:
@@ -439,8 +504,12 @@ def _read_csv(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], int
             df = pd.read_csv(io.BytesIO(utf8), engine="python", names=list(range(ncols)),
                              on_bad_lines=wide, **opts)
         except (pd.errors.ParserError, ValueError, csv.Error) as e:
-            raise RecordFileError(f"không đọc được tệp CSV: {e}") from None
+            _check_quotes(text, sep)
+            raise RecordFileError(_parser_message(e)) from None
     n = len(df)
+    lines = _data_lines(utf8, h + used)
+    if n < lines and '"' in text:   # fewer rows than lines: a quoted cell spans lines — closed?
+        _check_quotes(text, sep)
     cols = [_strs(df.iloc[:, c]) if c < df.shape[1] else np.full(n, "", dtype=object) for c in range(ncols)]
     bad = np.zeros(n, dtype=bool)
     if ncols and n:
@@ -448,7 +517,52 @@ def _read_csv(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], int
         bad = np.fromiter((v.startswith(_BAD_WIDTH) for v in last), dtype=bool, count=n)
         if bad.any():
             last[bad] = ""
-    return [h_.strip() for h_ in headers], cols, h + 1, encoding, bad
+    return [h_.strip() for h_ in headers], cols, h + used, encoding, bad
+
+
+def _check_line_lengths(utf8: bytes) -> None:
+    """Refuse a line longer than :data:`MAX_LINE_BYTES`, naming it (e.g. a 10 MB file on one line)."""
+    if len(utf8) <= MAX_LINE_BYTES:
+        return
+    arr = np.frombuffer(utf8, dtype=np.uint8)
+    ends = np.concatenate([[-1], np.flatnonzero(arr == 10), [len(arr)]])
+    lengths = np.diff(ends) - 1
+    k = int(np.argmax(lengths))
+    if lengths[k] > MAX_LINE_BYTES:
+        raise RecordFileError(
+            f"dòng {k + 1} dài {lengths[k] / 2**20:.1f} MB, quá giới hạn {MAX_LINE_BYTES // 2**20} MB cho một dòng: "
+            "tệp không phải bảng CSV (mỗi bản ghi một dòng) hoặc đã bị mất dấu xuống dòng".replace(".", ","))
+
+
+def _data_lines(utf8: bytes, skip: int) -> int:
+    """Physical lines after the ``skip`` header lines (a last line without a line break counts)."""
+    n = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
+    return max(0, n - skip)
+
+
+def _check_quotes(text: str, sep: str) -> None:
+    """Refuse a quoted cell that is never closed (it would swallow every line after it), naming
+    the line where it opens."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep, quotechar='"', strict=True)
+    last = 0
+    try:
+        for _ in reader:
+            last = reader.line_num
+    except csv.Error as e:
+        if "end of data" in str(e) or "EOF" in str(e):
+            raise RecordFileError(
+                f"dòng {last + 1}: dấu ngoặc kép (\") mở một ô nhưng không có dấu đóng, nên mọi dòng từ đó "
+                "đến cuối tệp bị gộp vào một ô; hãy đóng hoặc bỏ dấu ngoặc kép đó rồi tải lên lại") from None
+        raise RecordFileError(
+            f"dòng {last + 1}: dấu ngoặc kép (\") đặt sai chỗ trong ô (sau dấu đóng phải là dấu phân cách "
+            "hoặc xuống dòng)") from None
+
+
+def _parser_message(e: Exception) -> str:
+    """A CSV parser's error as a Vietnamese sentence naming the line when it says which."""
+    m = re.search(r"(?:line|row)\s+(\d+)", str(e))
+    where = f" ở dòng {m.group(1)}" if m else ""
+    return f"không đọc được tệp CSV{where}: cấu trúc dòng không hợp lệ (dấu phân cách hoặc dấu ngoặc kép)"
 
 
 def _read_xlsx(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], int]:
@@ -456,7 +570,9 @@ def _read_xlsx(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], in
         import openpyxl
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:
-        raise RecordFileError(f"không mở được tệp Excel: {type(e).__name__}: {e}") from None
+        log.info("xlsx refused: %s: %s", type(e).__name__, e)
+        raise RecordFileError("không mở được tệp Excel .xlsx: tệp hỏng, bị cắt cụt hoặc không phải bảng tính "
+                              "Excel (hãy mở bằng Excel rồi lưu lại thành .xlsx hoặc CSV)") from None
     try:
         sheets = [wb.active] + [ws for ws in wb.worksheets if ws is not wb.active]
         for ws in sheets:
@@ -465,16 +581,15 @@ def _read_xlsx(kind: Kind, data: bytes) -> tuple[list[str], list[np.ndarray], in
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # some writers store a wrong sheet size: read every cell there is
             rows = [[cell_text(v) for v in r] for r in ws.iter_rows(min_row=1, values_only=True)]
-            i, n = _best_header(kind, rows)
+            i, n, headers, used = _header_rows(kind, rows)
             if not n:
                 continue
-            headers = rows[i]
             while headers and not headers[-1]:
                 headers = headers[:-1]
             ncols = len(headers)
-            body = [(r + [""] * ncols)[:ncols] for r in rows[i + 1:]]
+            body = [(r + [""] * ncols)[:ncols] for r in rows[i + used:]]
             cols = [np.array([r[c] for r in body], dtype=object) for c in range(ncols)]
-            return headers, cols, 1 + i   # iter_rows starts at row 1, empty rows included
+            return headers, cols, i + used   # iter_rows starts at row 1, empty rows included
     finally:
         wb.close()
     raise _no_header(kind)
@@ -1028,7 +1143,6 @@ def _unique_names(headers: list[str]) -> list[str]:
     return out
 
 
-@contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database, *, wait_s: float = LOCK_WAIT_S):
     """:func:`geo.store.transaction` that waits longer for the write lock.
 
@@ -1036,26 +1150,7 @@ def write_transaction(db: sqlite_utils.Database, *, wait_s: float = LOCK_WAIT_S)
     writer; a million-row import can hold the lock about that long, so the attempt
     is repeated until ``wait_s`` has passed instead of letting "database is
     locked" reach the user.  Inside an open transaction it joins it."""
-    conn = db.conn
-    if conn.in_transaction:
-        yield conn
-        return
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as e:
-            msg = str(e).lower()
-            if ("locked" not in msg and "busy" not in msg) or time.monotonic() >= deadline:
-                raise
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+    return store.transaction(db, wait_s=wait_s)
 
 
 @contextlib.contextmanager
@@ -1074,6 +1169,9 @@ def _big_cache(db, n_rows: int):
 
 
 OUTSIDE_AREA = "Ngoài địa bàn được giao cho tài khoản ({area}): không được nhập hoặc sửa"
+# a record id that exists: one answer whether the record is the user's, deleted, or another
+# commune's (an officer learns nothing about records outside their area)
+ID_TAKEN = "Mã '{id}' đã có; hãy chọn mã khác"
 
 
 def _in_scope(db, actor: "auth.User", spec: Kind, frame: pd.DataFrame) -> np.ndarray | None:
@@ -1131,15 +1229,22 @@ def import_table(db: sqlite_utils.Database, kind: str, raw: RawTable, *, user: s
         # an officer changes nothing outside their area: neither new locations outside it,
         # nor records that are stored outside it today
         ids = checked.values["id"].to_numpy(dtype=object) if "id" in checked.values else None
+        taken = np.zeros(len(inside), dtype=bool)
         if ids is not None:
             stored = _existing(db, spec, sorted({str(i) for i in ids if i is not None}))
             stored_in = _in_scope(db, actor, spec, stored)
             foreign = set(stored["id"][~stored_in]) if len(stored) else set()
-            inside &= np.array([i not in foreign for i in ids], dtype=bool)
+            # an id of another commune's record: the answer of any taken id, nothing about it
+            taken = np.array([i in foreign for i in ids], dtype=bool) & inside
+            inside &= ~taken
         loc = "village_code" if spec.name == "groups" else ("lon" if "lon" in cols else "area_code")
         column = raw.headers[cols[loc]] if loc in cols else ""
-        for r in np.asarray(raw.rows)[~inside & ~bad]:
-            errors.append({"row": int(r), "column": column, "message": OUTSIDE_AREA.format(area=actor.area_code)})
+        id_column = raw.headers[cols["id"]] if "id" in cols else ""
+        rows_arr = np.asarray(raw.rows)
+        for r, is_taken, rid in zip(rows_arr[~inside & ~bad], taken[~inside & ~bad],
+                                    (ids if ids is not None else np.full(len(inside), ""))[~inside & ~bad]):
+            errors.append({"row": int(r), "column": id_column, "message": ID_TAKEN.format(id=rid)} if is_taken else
+                          {"row": int(r), "column": column, "message": OUTSIDE_AREA.format(area=actor.area_code)})
         errors.sort(key=lambda e: e["row"])
         bad |= ~inside
     res.errors = errors
@@ -1265,11 +1370,25 @@ def add_record(db: sqlite_utils.Database, kind: str, values: dict, *, user: str 
     _check_scope(db, actor, spec, row)
     rid = row["id"].iat[0]
     now = store.now_iso()
+    taken_elsewhere = False
     with write_transaction(db) as conn:
         old = get_record(db, spec.name, rid)
         if old is not None:
-            msg = f"Mã '{rid}' đã có" + (" (bản ghi đã xóa; hãy khôi phục)" if old.get("deleted_at") else "")
-            raise RecordError([{"column": spec.field("id").vi, "message": msg}])
+            inside = _in_scope(db, actor, spec, pd.DataFrame([old]))
+            if inside is not None and not inside[0]:
+                # another commune's record: the same answer as any taken id, nothing about it
+                taken_elsewhere = True
+            else:
+                msg = ID_TAKEN.format(id=rid) + (" (bản ghi đã xóa; hãy khôi phục)" if old.get("deleted_at") else "")
+                raise RecordError([{"column": spec.field("id").vi, "message": msg}])
+    if taken_elsewhere:
+        with write_transaction(db) as conn:  # visible to admins: probing ids shows in the log
+            audit.log(conn, user=user, action="create.refused", target_kind=spec.name, target_id=rid,
+                      detail="id taken outside the user's area", at=now)
+        raise RecordError([{"column": spec.field("id").vi, "message": ID_TAKEN.format(id=rid)}])
+    with write_transaction(db) as conn:
+        if get_record(db, spec.name, rid) is not None:  # added meanwhile
+            raise RecordError([{"column": spec.field("id").vi, "message": ID_TAKEN.format(id=rid)}])
         names = spec.field_names + (["area_set_id"] if spec.name == "incidents" else [])
         vals = []
         for c in names:

@@ -7,8 +7,16 @@ guessing.
 """
 from __future__ import annotations
 
-# Each entry is one migration: a list of SQL statements run in one transaction.
+# Each entry is one migration: a list of SQL statements (or Python steps, called with
+# the connection) run in one transaction.
 # Never edit a migration that has shipped: append a new one.
+
+
+def _chain_existing_audit_rows(conn) -> None:
+    from .audit import chain_existing
+    chain_existing(conn)
+
+
 MIGRATIONS: list[list[str]] = [
     # 1: the core data model
     [
@@ -152,6 +160,36 @@ MIGRATIONS: list[list[str]] = [
             updated_at TEXT NOT NULL,
             UNIQUE (owner, name)
         )""",
+    ],
+    # login throttling: failures per account name (known or not) and per client, counted
+    # atomically before each password check (geo.auth.authenticate)
+    [
+        """CREATE TABLE login_throttle (
+            key TEXT PRIMARY KEY,            -- 'account:NAME' or 'client:ADDRESS'
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+    ],
+    # a tamper-evident audit log: each row carries the hash of its content and of the row
+    # before it (geo.audit.row_hash); rows written before get theirs now.  INSERT OR
+    # REPLACE of an existing row, an insert before the last row and an insert that does
+    # not continue the chain are refused like UPDATE and DELETE (NEW.id is -1 when not given).
+    [
+        "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE audit_log ADD COLUMN row_hash TEXT",
+        "DROP TRIGGER audit_log_no_update",
+        _chain_existing_audit_rows,
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+        """CREATE TRIGGER audit_log_append_chained BEFORE INSERT ON audit_log
+           BEGIN SELECT CASE
+             WHEN NEW.id >= 1 AND NEW.id <= (SELECT max(id) FROM audit_log)
+               THEN RAISE(ABORT, 'audit_log is append-only')
+             WHEN NEW.row_hash IS NULL
+               OR NEW.prev_hash IS NOT (SELECT row_hash FROM audit_log ORDER BY id DESC LIMIT 1)
+               THEN RAISE(ABORT, 'audit_log: row does not continue the hash chain')
+           END; END""",
     ],
     # login sessions kept on the server (a signed HttpOnly cookie names one), and a version
     # counter per user: a change of password, role, area or the disabled flag bumps it and

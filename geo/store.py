@@ -9,6 +9,8 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import time
+import urllib.parse
 from pathlib import Path
 from typing import Iterator
 
@@ -19,7 +21,6 @@ from . import schema
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "antt.db"
 BUSY_TIMEOUT_MS = 30_000
-SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class StoreError(Exception):
@@ -34,47 +35,97 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-def check_file(path: Path) -> None:
-    """Refuse a file that exists but is not an SQLite database (never overwrite it)."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    with open(path, "rb") as f:
-        head = f.read(16)
-    if head != SQLITE_MAGIC:
+def _uri(path: Path, mode: str) -> str:
+    return f"file:{urllib.parse.quote(str(path.resolve()))}?mode={mode}"
+
+
+def connect_file(p: Path, mode: str) -> sqlite3.Connection:
+    """A connection to ``p`` opened by SQLite itself (``mode``: rwc, rw or ro).
+
+    The file is never opened with a plain ``open()``: closing any descriptor of a
+    database file drops every POSIX lock the process holds on it, including those
+    of its live SQLite connections; another process then believes it is the last
+    user and deletes the WAL under them (SQLite, "How To Corrupt An SQLite
+    Database File", section 2.2).  SQLite shares one descriptor per file among a
+    process's connections and never closes it early."""
+    conn = sqlite3.connect(_uri(p, mode), uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _validate(conn: sqlite3.Connection, p: Path, *, allow_newer: bool = False) -> int:
+    """The schema version of an open database; :class:`StoreError` (connection closed)
+    for a file that is not SQLite, another application's database or a newer schema.
+    Reads only: the file is left byte-identical."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        if "not a database" in str(e) or "malformed" in str(e):
+            raise StoreError(
+                f"{p} không phải cơ sở dữ liệu SQLite; tệp được giữ nguyên. "
+                f"(not an SQLite database; the file was left untouched)") from None
+        raise StoreError(f"Không mở được {p}: {e} (cannot open the database)") from None
+    if version == 0 and tables:
+        conn.close()
         raise StoreError(
-            f"{path} không phải cơ sở dữ liệu SQLite; tệp được giữ nguyên. "
-            f"(not an SQLite database; the file was left untouched)"
+            f"{p} là cơ sở dữ liệu SQLite của ứng dụng khác, không phải của ANTT Atlas; tệp được giữ "
+            f"nguyên. (another application's SQLite database, not an ANTT Atlas one; left untouched)")
+    if version > schema.SCHEMA_VERSION and not allow_newer:
+        conn.close()
+        raise StoreError(
+            f"{p} có lược đồ phiên bản {version}, mới hơn phiên bản {schema.SCHEMA_VERSION} "
+            f"mà chương trình này biết; hãy cập nhật ANTT Atlas. Tệp được giữ nguyên. "
+            f"(schema {version} is newer than {schema.SCHEMA_VERSION}; nothing was changed)"
         )
+    return int(version)
 
 
-def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
+def _writable(p: Path) -> bool:
+    """Whether this process may write the database and create its -wal/-shm files
+    (``os.access`` looks at the permissions; it does not open the file)."""
+    folder_ok = os.access(p.parent, os.W_OK | os.X_OK)
+    return folder_ok and (not p.exists() or os.access(p, os.W_OK))
+
+
+def open_db(path: str | os.PathLike | None = None, *, create: bool = True,
+            readonly: bool = False) -> sqlite_utils.Database:
     """Open (creating or upgrading as needed) the ANTT database.
 
     WAL journal, a busy timeout and foreign keys are set on every connection.
-    Raises :class:`StoreError` for a file that is not SQLite or whose schema is
-    newer than this program knows.
+    Raises :class:`StoreError` for a file that is not SQLite (or is another
+    application's database), whose schema is newer than this program knows, or
+    that this process may not write.  ``readonly=True`` opens an existing
+    database for reading only: no migration, no change of any kind (for checks
+    and backups of any version).
     """
     p = db_path(path)
-    check_file(p)
-    if not p.exists() and not create:
-        raise StoreError(f"Không tìm thấy cơ sở dữ liệu {p} (database not found)")
+    if readonly or not create:
+        if not p.exists():
+            raise StoreError(f"Không tìm thấy cơ sở dữ liệu {p} (database not found)")
+    if readonly:
+        conn = connect_file(p, "ro")
+        _validate(conn, p, allow_newer=True)
+        return sqlite_utils.Database(conn)
+    if p.exists() and not _writable(p):
+        raise StoreError(
+            f"Không ghi được vào {p} (tệp hoặc thư mục chỉ đọc); tệp được giữ nguyên. "
+            f"(the database file or its folder is read-only; nothing was changed)")
     p.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(p), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > schema.SCHEMA_VERSION:
-            conn.close()
-            raise StoreError(
-                f"{p} có lược đồ phiên bản {version}, mới hơn phiên bản {schema.SCHEMA_VERSION} "
-                f"mà chương trình này biết; hãy cập nhật ANTT Atlas. Tệp được giữ nguyên. "
-                f"(schema {version} is newer than {schema.SCHEMA_VERSION}; nothing was changed)"
-            )
+        conn = connect_file(p, "rwc" if create else "rw")
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"Không mở được {p}: {e} (cannot open the database)") from e
+    _validate(conn, p)
+    try:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as e:  # e.g. a corrupt file with a valid header
+        conn.close()
         raise StoreError(f"Không mở được {p}: {e}") from e
     db = sqlite_utils.Database(conn)
     migrate(db)
@@ -91,30 +142,54 @@ def migrate(db: sqlite_utils.Database) -> int:
             if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
                 continue
             for statement in schema.MIGRATIONS[number - 1]:
-                conn.execute(statement)
+                if callable(statement):  # a Python step (e.g. computing values for existing rows)
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
 @contextlib.contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+def transaction(db: sqlite_utils.Database, *, wait_s: float | None = None) -> Iterator[sqlite3.Connection]:
     """One atomic write: ``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error.
 
     IMMEDIATE takes the write lock up front, so two writers queue on the busy
-    timeout instead of failing half-way with "database is locked".
+    timeout instead of failing half-way with "database is locked".  ``wait_s``:
+    keep asking for the lock that long (a long import elsewhere may hold it for
+    more than the busy timeout).  A full disk (or size limit) becomes a
+    :class:`StoreError` with a plain message, after the rollback.
     """
     conn = db.conn
     if conn.in_transaction:  # nested: join the outer transaction
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
+    deadline = time.monotonic() + (wait_s or 0.0)
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as e:
+            msg = str(e).lower()
+            if ("locked" not in msg and "busy" not in msg) or time.monotonic() >= deadline:
+                raise
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
         conn.execute("COMMIT")
+    except BaseException as e:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(e, sqlite3.OperationalError) and is_disk_full(e):
+            raise StoreError(DISK_FULL) from e
+        raise
+
+
+DISK_FULL = ("Ổ đĩa đầy (hoặc cơ sở dữ liệu đã đạt giới hạn kích thước): không ghi được, không có gì "
+             "thay đổi. Hãy giải phóng chỗ trống rồi thử lại. (disk full; nothing was changed)")
+
+
+def is_disk_full(e: sqlite3.OperationalError) -> bool:
+    return "full" in str(e).lower()
 
 
 def now_iso() -> str:

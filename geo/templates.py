@@ -15,7 +15,7 @@ import io
 
 import pandas as pd
 
-from . import records
+from . import cellsafe, records
 
 TEMPLATE_ROWS = 5000          # rows the drop-downs and formats cover
 LIST_SHEET = "DanhMuc"        # hidden sheet holding the drop-down values
@@ -120,6 +120,8 @@ def template_xlsx(kind: str, lang: str = "vi") -> bytes:
                   "Dòng có lỗi được trả lại kèm cột “Lỗi” để sửa và tải lên lại."])
     for letter, w in zip("ABCD", (24, 10, 60, 60)):
         guide.column_dimensions[letter].width = w
+    for sheet in (ws, lists, guide):
+        cellsafe.text_cells(sheet)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -128,14 +130,15 @@ def template_xlsx(kind: str, lang: str = "vi") -> bytes:
 def template_csv(kind: str, lang: str = "vi") -> bytes:
     """The header line for ``kind`` as CSV, UTF-8 with BOM."""
     spec = records.kind_spec(kind)
-    return pd.DataFrame(columns=[f.label(lang) for f in spec.fields]).to_csv(index=False).encode("utf-8-sig")
+    return cellsafe.csv_bytes(pd.DataFrame(columns=[f.label(lang) for f in spec.fields]), lineterminator="\n")
 
 
 def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "Dữ liệu",
                 highlight: str | None = None) -> bytes:
-    """A table as CSV (UTF-8 with BOM) or XLSX bytes; ``highlight`` names a column shown in red."""
+    """A table as CSV (UTF-8 with BOM) or XLSX bytes; ``highlight`` names a column shown in red.
+    Text a spreadsheet would run as a formula is neutralised (:mod:`geo.cellsafe`)."""
     if fmt == "csv":
-        return df.to_csv(index=False).encode("utf-8-sig")
+        return cellsafe.csv_bytes(df, lineterminator="\n")
     if fmt != "xlsx":
         raise ValueError(f"định dạng không hỗ trợ: {fmt}")
     from openpyxl import Workbook
@@ -144,11 +147,11 @@ def table_bytes(df: pd.DataFrame, fmt: str = "csv", *, sheet: str = "Dữ liệu
     ws = wb.active
     ws.title = sheet[:31]
     cols = [str(c) for c in df.columns]
-    ws.append(cols)
+    ws.append(cellsafe.row(cols))
     for c in ws[1]:
         c.font = Font(bold=True)
     for row in df.itertuples(index=False):
-        ws.append([None if (v is None or (isinstance(v, float) and v != v)) else v for v in row])
+        ws.append(cellsafe.row(None if (v is None or (isinstance(v, float) and v != v)) else v for v in row))
     for i, c in enumerate(cols, start=1):
         ws.column_dimensions[_col(i)].width = max(12, min(60, len(c) + 4))
         if c == highlight:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -114,11 +113,19 @@ def browser_page(viewport=(1400, 900)):
 
 
 def copy_db(src: Path, dst_dir: Path) -> Path:
+    """A copy of the database through SQLite's backup API (copying the file with
+    plain I/O would drop this process's locks on it; see geo.store.connect_file)."""
+    import sqlite3
+
+    from geo import store
     dst = dst_dir / src.name
-    shutil.copy(src, dst)
-    for suffix in ("-wal", "-shm"):
-        if Path(str(src) + suffix).exists():
-            shutil.copy(str(src) + suffix, str(dst) + suffix)
+    source = store.connect_file(src, "ro")
+    target = sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
     return dst
 
 

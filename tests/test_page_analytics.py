@@ -3,6 +3,7 @@ on the hand-made database: every figure shown is the one :mod:`geo` computes.
 
 March 2026 per commune (current, previous, last year): C00 2/1/0, C01 0/0/1, C10 1/0/0,
 C11 2/0/1 (see tests/test_compstat.py)."""
+import re
 import datetime as dt
 import io
 import json
@@ -53,7 +54,8 @@ def open_page(app, page, **query):
 
 
 def texts(at):
-    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.subheader])
+    """The text as a reader sees it (Markdown escapes of user text, ui/safe.md, removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.subheader])).replace("\u200b", "")
 
 
 def metrics(at):

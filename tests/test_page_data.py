@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -55,8 +56,9 @@ def open_tab(at, name):
 
 
 def texts(at):
-    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning,
-                                           *at.error])
+    """The text as a reader sees it (Markdown escapes of user text, ui/safe.md, removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning,
+                                           *at.error])).replace("\u200b", "")
 
 
 def button(at, label_start):
@@ -525,3 +527,32 @@ def test_a_refusal_of_the_acting_user_is_shown_plainly(app, tiny, monkeypatch):
     direct.run()
     assert not direct.exception and not direct.file_uploader
     assert any("chỉ được xem" in e.value for e in direct.error)
+
+
+def test_admin_downloads_a_backup_of_the_database(app, tiny):
+    import sqlite3
+    from geo import schema
+    make = app.button(key="data_backup_make")
+    make.click().run()
+    assert not app.exception, app.exception
+    path, name = app.session_state["_data_backup"]
+    assert name.startswith("antt-backup-") and name.endswith(".db")
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == \
+        store.open_db(tiny["path"]).conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    conn.close()
+    db = store.open_db(tiny["path"])
+    row = db.conn.execute("SELECT username FROM audit_log WHERE action = 'db.backup'").fetchone()
+    assert row == ("test_admin",)
+
+
+def test_an_officer_gets_no_backup_button(tiny, monkeypatch):
+    monkeypatch.setenv("ANTT_DB", str(tiny["path"]))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["user"] = auth.User(username="test_officer", role="officer", area_code="C00")
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.key == "data_backup_make"]

@@ -1,4 +1,5 @@
 """The meeting page under Streamlit's AppTest, on the hand-made database."""
+import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -27,7 +28,8 @@ def two_views(tiny):
 
 
 def texts(at):
-    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.subheader])
+    """The text as a reader sees it (Markdown escapes of user text, ui/safe.md, removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.title, *at.subheader])).replace("\u200b", "")
 
 
 def qp(at, key):

@@ -72,7 +72,8 @@ def test_revision_bumps(tmp_path):
 
 def test_audit_log_is_append_only(tmp_path):
     db = store.open_db(tmp_path / "a.db")
-    db.conn.execute("INSERT INTO audit_log (at, action) VALUES ('2026-01-01', 'test')")
+    from geo import audit
+    audit.log(db, user=None, action="test", target_kind=None, target_id=None, at="2026-01-01")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.conn.execute("UPDATE audit_log SET action = 'x'")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):

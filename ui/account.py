@@ -2,13 +2,14 @@
 import streamlit as st
 
 from geo import auth
+from ui.safe import md
 from ui.session import acting_user, database, login, logout, t
 
 db = database()
 user = acting_user()
 st.title(t("page_account"))
-st.write(t("account_line", user=user.username, role=t(f"role_{user.role}"),
-           area=user.area_code or t("whole_province")))
+st.write(t("account_line", user=md(user.username), role=t(f"role_{user.role}"),
+           area=md(user.area_code) if user.area_code else t("whole_province")))
 if user.must_change_password:
     st.warning(t("must_change_password"))
 with st.form("passwd"):
@@ -26,7 +27,7 @@ if ok:
             st.success(t("password_changed"))
             st.rerun()
         except (auth.AuthError, auth.PermissionDenied) as e:
-            st.error(str(e))
+            st.error(md(e))
 if st.button(t("logout")):
     logout()
     st.rerun()

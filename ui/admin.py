@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import audit, auth, numfmt, templates
+from ui.safe import md
 from ui.session import acting_user, database, t
 
 AUDIT_COLUMNS = {"id": "audit_id", "at": "audit_at", "username": "username", "action": "action",
@@ -25,7 +26,7 @@ st.title(t("page_admin"))
 try:
     auth.require_admin(user)
 except auth.PermissionDenied as e:
-    st.error(str(e))
+    st.error(md(e))
     st.stop()
 
 tab_users, tab_audit = st.tabs([t("users"), t("audit_log")])
@@ -50,7 +51,7 @@ with tab_users:
                 st.success(t("saved"))
                 st.rerun()
             except (auth.AuthError, auth.PermissionDenied) as e:
-                st.error(str(e))
+                st.error(md(e))
     with c2, st.form("manage_user"):
         st.subheader(t("manage_user"))
         who = st.selectbox(t("username"), [u.username for u in users] or [""])
@@ -67,7 +68,7 @@ with tab_users:
                 auth.set_disabled(db, who, bool(disable), actor=user)
                 st.rerun()
         except (auth.AuthError, auth.PermissionDenied) as e:
-            st.error(str(e))
+            st.error(md(e))
 
 with tab_audit:
     c1, c2, c3 = st.columns(3)

@@ -27,6 +27,7 @@ from geo import areas, i18n, maps, store
 from geo.boundaries import ENCODINGS, BoundaryError, FieldChoiceNeeded, LayerChoiceNeeded, prepare
 from geo.boundaries import versions as bv
 from geo.boundaries.pipeline import Prepared
+from ui.safe import md
 
 log = logging.getLogger("antt")
 
@@ -366,7 +367,7 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
                 for name, data in files:
                     auth.check_upload(db, user, name, len(data))
             except auth.PermissionDenied as e:
-                st.error(str(e))
+                st.error(md(e))
                 st.stop()
             state.clear()
             state["_key"] = fkey
@@ -450,24 +451,24 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
                     is not None else v)
     if not res.ok:
         if res.error_kind in ("layer", "field"):
-            st.warning(res.error)
+            st.warning(md(res.error))
         else:
-            st.error(res.error)
+            st.error(md(res.error))
         if res.error_kind == "field" and res.fields:
             _option_box(st, t, st, t("bnd_role_name"), res.fields, state, "name_field", fkey)
         return
 
     p = res.prepared
-    st.success(t("bnd_read_ok", n=maps.fmt_number(len(p.gdf)), file=p.source_file,
+    st.success(t("bnd_read_ok", n=maps.fmt_number(len(p.gdf)), file=md(p.source_file),
                  rows=maps.fmt_number(p.feature_count)))
     c = st.columns(4)
     c[0].metric(t("bnd_units"), maps.fmt_number(len(p.gdf)))
-    c[1].metric(t("bnd_crs"), p.crs_used or "—", help=p.crs_detected)
-    c[2].metric(t("bnd_datum"), t("bnd_yes") if p.datum_shift else t("bnd_no"), help=p.datum_shift or None)
+    c[1].metric(t("bnd_crs"), p.crs_used or "—", help=md(p.crs_detected))
+    c[2].metric(t("bnd_datum"), t("bnd_yes") if p.datum_shift else t("bnd_no"), help=md(p.datum_shift) or None)
     c[3].metric(t("bnd_encoding"), ENCODINGS.get(p.encoding_detected, p.encoding_detected),
                 help=p.encoding_source or None)
-    st.caption(f"{t('bnd_crs_detected')}: {p.crs_detected}" +
-               (f" · {t('bnd_datum')}: {p.datum_shift}" if p.datum_shift else ""))
+    st.caption(f"{t('bnd_crs_detected')}: {md(p.crs_detected)}" +
+               (f" · {t('bnd_datum')}: {md(p.datum_shift)}" if p.datum_shift else ""))
 
     # coordinates: confirm or choose the zone when it was guessed
     if p.zone_candidates:
@@ -484,7 +485,7 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
     e1, e2 = st.columns([1, 2])
     _option_box(st, t, e1, t("bnd_encoding_override"), list(ENCODINGS), state, "encoding", fkey,
                 fmt=lambda v: ENCODINGS.get(v, v))
-    e2.markdown(f"**{t('bnd_sample_names')}:** " + ", ".join(p.sample_names[:10]))
+    e2.markdown(f"**{t('bnd_sample_names')}:** " + ", ".join(md(n) for n in p.sample_names[:10]))
     if p.encoding_candidates:
         with e2.expander(t("bnd_encoding_candidates")):
             st.dataframe(encoding_table(p, L), hide_index=True, width="stretch")
@@ -546,7 +547,7 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
                             progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         except (BoundaryError, auth.PermissionDenied) as e:
             bar.empty()
-            st.error(str(e))
+            st.error(md(e))
             return
         except Exception:  # noqa: BLE001 - logged; the officer sees a plain message
             log.exception("storing boundary set from %s failed", p.source_file)

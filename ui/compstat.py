@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import areas, compstat, maps, metrics, stats, trends
+from geo import areas, cellsafe, compstat, maps, metrics, stats, trends
 from ui import filters
 from ui.session import acting_user, database, fmt, show_demo_banner, t
 
@@ -187,6 +187,6 @@ st.caption(t("compstat_legend"))
 
 csv_cols = ["code", *[c for c in cols if c != "spark"]]
 export = full[csv_cols].rename(columns={c: t(dict(SHOWN).get(c, c)) for c in csv_cols})
-st.download_button(t("download_csv"), export.to_csv(index=False).encode("utf-8-sig"),
+st.download_button(t("download_csv"), cellsafe.csv_bytes(export, lineterminator="\n"),
                    file_name=f"compstat_{f.start:%Y%m%d}_{f.end:%Y%m%d}.csv", mime="text/csv",
                    icon=":material/download:", key="cs_download")

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import areas, coverage, maps, stats, vocab
+from geo import areas, cellsafe, coverage, maps, stats, vocab
 from ui import filters
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
@@ -26,7 +26,7 @@ TILES = os.environ.get("ANTT_TILES") or None
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8-sig")
+    return cellsafe.csv_bytes(df, lineterminator="\n")
 
 
 db = database()

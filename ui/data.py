@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import html
 import logging
 import re
 
@@ -24,6 +23,7 @@ import streamlit as st
 
 from geo import areas, audit, auth, i18n, maps, quality, records, store, templates, vocab
 from geo.stats import format_number as fmt
+from ui.safe import md
 
 log = logging.getLogger("antt")
 
@@ -48,12 +48,6 @@ def tr(key: str, lang: str, **fmt_args) -> str:
     return i18n.t(key, lang, **fmt_args)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$#+!])")
-
-
-def md(text) -> str:
-    """Text from a file or the database made inert in Markdown: shown as typed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def kind_label(kind: str, lang: str) -> str:
@@ -109,6 +103,8 @@ def run_import(db, kind: str, data: bytes, file_name: str | None, *, dry_run: bo
         return Outcome(error=str(e), revision=rev)
     except (auth.PermissionDenied, auth.AuthError) as e:
         return Outcome(denied=str(e), revision=rev)
+    except store.StoreError as e:       # e.g. a full disk: nothing was written
+        return Outcome(error=str(e), revision=rev)
     except Exception:  # noqa: BLE001 - logged; the officer sees a plain message
         log.exception("import of %s (%s, dry_run=%s) failed", file_name, kind, dry_run)
         return Outcome(internal=True, revision=rev)
@@ -418,7 +414,7 @@ def _require_login(db) -> None:
 
 
 def main() -> None:  # pragma: no cover - exercised through AppTest
-    from ui.session import database, lang, show_demo_banner, t
+    from ui.session import acting_user, database, lang, show_demo_banner, t
 
     db = database()
     _require_login(db)
@@ -450,6 +446,42 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
     if tab_quality.open is not False:
         with tab_quality:
             _quality_tab(db, L, t)
+    if acting_user(db).is_admin:
+        _backup_section(db, t)
+
+
+def make_backup(user) -> tuple[str, str]:
+    """A fresh backup of the app's database in a private temporary folder:
+    (path, download file name).  :func:`geo.maintenance.backup` does the work."""
+    import tempfile
+    from pathlib import Path
+    from geo import maintenance
+    name = f"antt-backup-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.db"
+    out = Path(tempfile.mkdtemp(prefix="antt-backup-")) / name
+    maintenance.backup(store.db_path(), out, user=user)
+    return str(out), name
+
+
+def _backup_section(db, t) -> None:
+    from pathlib import Path
+    from ui.session import acting_user
+    ss = st.session_state
+    with st.expander(t("data_backup_title")):
+        st.caption(t("data_backup_help"))
+        if st.button(t("data_backup_make"), key="data_backup_make"):
+            old = ss.pop("_data_backup", None)
+            if old:
+                Path(old[0]).unlink(missing_ok=True)
+            try:
+                ss["_data_backup"] = make_backup(acting_user(db))
+            except (store.StoreError, auth.PermissionDenied) as e:
+                st.error(t("data_backup_failed", error=md(e)))
+        made = ss.get("_data_backup")
+        if made and Path(made[0]).exists():
+            path, name = made
+            size = maps.fmt_number(Path(path).stat().st_size / 1e6, 1) + " MB"
+            st.download_button(t("data_backup_download", size=size), data=Path(path).read_bytes(),
+                               file_name=name, mime="application/vnd.sqlite3", key="data_backup_dl")
 
 
 # ----------------------------------------------------------------- import tab
@@ -478,7 +510,7 @@ def _import_tab(db, L, t) -> None:
         try:
             auth.check_upload(db, user, up.name, len(data))
         except auth.PermissionDenied as e:
-            st.error(str(e))
+            st.error(md(e))
             return
         shas.clear()
         sha = shas[up.file_id] = file_sha(data)
@@ -541,7 +573,7 @@ def _show_outcome(out: Outcome, kind: str, file_name: str, L: str, t, *, final: 
                          (r.inserted, r.updated, r.unchanged, r.rejected)):
         col.metric(t(k), fmt(n))
     for w in r.warnings:
-        st.warning(w)
+        st.warning(md(w))
     if r.ignored_columns:
         st.caption(t("data_ignored_columns", cols=", ".join(md(c) for c in r.ignored_columns)))
     if final and r.outside:

@@ -14,7 +14,8 @@ def on_script_error(exc: BaseException) -> bool:
     from ui.session import t
     try:
         if isinstance(exc, (auth.PermissionDenied, auth.AuthError)):
-            st.error(str(exc))
+            from ui.safe import md
+            st.error(md(exc))
         else:
             log.error("unexpected error in a page", exc_info=exc)
             st.error(t("unexpected_error"), icon=":material/error:")

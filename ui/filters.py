@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo import areas, auth, filters, periods, vocab
 from geo.filters import Filters
+from ui.safe import md
 
 from .session import lang, t
 
@@ -33,7 +34,7 @@ def _init_from_url(db) -> None:
         return
     f = filters.from_query(st.query_params.to_dict(), db)
     for w in f.warnings:
-        st.toast(f"⚠️ {w}")
+        st.toast(f"⚠️ {md(w)}")
     ss = st.session_state
     ss.f_level = f.level
     ss.f_set = f.set_id

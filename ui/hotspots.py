@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import areas, auth, hotspots, layers, maps, stats
+from geo import areas, auth, cellsafe, hotspots, layers, maps, stats
 from ui import filters
 from ui.session import acting_user, database, fmt, show_demo_banner, t
 
@@ -104,6 +104,6 @@ with st.expander(f"{t('significant_cold')} ({fmt(len(cold))})"):
         table(cold, "hs_cold")
 export = hs.sort_values(["z", "code"], ascending=[False, True], na_position="last")
 export = export[["code", *COLS]].rename(columns={"code": t("code"), **LABELS})
-st.download_button(t("download_csv"), export.to_csv(index=False).encode("utf-8-sig"),
+st.download_button(t("download_csv"), cellsafe.csv_bytes(export, lineterminator="\n"),
                    file_name=f"diem_nong_{f.start:%Y%m%d}_{f.end:%Y%m%d}.csv", mime="text/csv",
                    icon=":material/download:", key="hs_download")

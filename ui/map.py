@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 from geo import areas, layers, maps, metrics, stats, trends, vocab
 from ui import filters
+from ui.safe import md
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # Diverging metrics (change %, z): falling is good (green), rising is bad (red).
@@ -68,7 +69,7 @@ clicked = (((out or {}).get("last_active_drawing") or {}).get("properties") or {
 def profile(code: str) -> None:
     """The clicked area's figures, trend since 2019 and programmes."""
     row = df[df["code"] == code].iloc[0]
-    st.subheader(f"{t('area_profile')}: {row['name']}")
+    st.subheader(f"{t('area_profile')}: {md(row['name'])}")
     cols = st.columns(6)
     for col, key, dec in zip(cols, ("incidents", "incidents_prev", "incidents_last_year", "coverage_pct",
                                     "cameras_active", "camera_area_pct"), (0, 0, 0, 1, 0, 2)):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 
 import streamlit as st
 from streamlit_folium import st_folium
@@ -19,6 +18,7 @@ from geo import areas, auth, compstat, export, layers, maps, periods, store, vie
 from geo import filters as gfilters
 from geo.export import brief, png, tables
 from ui import filters
+from ui.safe import md
 from ui.session import acting_user, current_user, database, fmt, lang, show_demo_banner, t
 
 SECTIONS = ("map", "views", "compare")
@@ -47,12 +47,6 @@ PAGE_CSS = """
 """
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~$])")
-
-
-def md(text) -> str:
-    """User text (a view's name, an area name) made inert in Markdown: shown as typed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def actor():
@@ -245,9 +239,9 @@ def section_views(db, f: gfilters.Filters) -> None:
         if st.form_submit_button(t("mt_save"), icon=":material/bookmark_add:", type="primary"):
             try:
                 v = views.save_view(db, name, views.view_query(f.to_query()), user=user, replace=replace)
-                st.success(t("mt_saved", name=v.name))
+                st.success(t("mt_saved", name=md(v.name)))
             except (views.ViewError, auth.PermissionDenied) as e:
-                st.error(t("mt_error", msg=str(e)))
+                st.error(t("mt_error", msg=md(e)))
 
     all_views = views.list_views(db)
     st.subheader(t("mt_section_views"))
@@ -282,16 +276,16 @@ def section_views(db, f: gfilters.Filters) -> None:
                         st.session_state._mt_flash = ("success", t("mt_renamed", name=r.name))
                         st.rerun()
                     except (views.ViewError, auth.PermissionDenied) as e:
-                        st.error(t("mt_error", msg=str(e)))
+                        st.error(t("mt_error", msg=md(e)))
             with d.popover(t("mt_delete"), icon=":material/delete:", width="stretch"):
-                st.write(t("mt_delete_confirm", name=v.name))
+                st.write(t("mt_delete_confirm", name=md(v.name)))
                 if st.button(t("mt_delete"), key=f"mt_del_{v.id}", type="primary"):
                     try:
                         views.delete_view(db, v.id, user=user)
                         st.session_state._mt_flash = ("success", t("mt_deleted", name=v.name))
                         st.rerun()
                     except (views.ViewError, auth.PermissionDenied) as e:
-                        st.error(t("mt_error", msg=str(e)))
+                        st.error(t("mt_error", msg=md(e)))
 
 
 def compare_periods(f: gfilters.Filters, mode: str, year: int, today: dt.date) -> list[tuple[str, periods.Period]]:

@@ -9,6 +9,7 @@ import logging
 import streamlit as st
 
 from geo import auth, i18n, sessions, store
+from ui.safe import md
 
 log = logging.getLogger("antt")
 
@@ -77,7 +78,7 @@ def database():
         _warm_up(path)
         return db
     except store.StoreError as e:
-        st.error(f"{t('db_error')}: {e}")
+        st.error(f"{t('db_error')}: {md(e)}")
         st.stop()
 
 
@@ -187,7 +188,7 @@ def acting_user(db=None) -> auth.User:
 def show_error(e: Exception) -> None:
     """A refusal from geo, said plainly; anything unexpected is logged, never shown as a trace."""
     if isinstance(e, (auth.PermissionDenied, auth.AuthError)):
-        st.error(str(e))
+        st.error(md(e))
     else:
         log.exception("unexpected error")
         st.error(t("unexpected_error"))
@@ -209,9 +210,9 @@ def login_form(db) -> None:
         submitted = st.form_submit_button(t("login"), type="primary")
     if submitted:
         try:
-            login(auth.authenticate(db, username, password), db)
+            login(auth.authenticate(db, username, password, client=getattr(st.context, "ip_address", None)), db)
             st.rerun()
         except auth.AuthError as e:
-            st.error(str(e))
+            st.error(md(e))
     if store.is_demo(db):
         st.caption(t("demo_login_hint", user=demo.DEMO_ADMIN, password=demo.DEMO_PASSWORD))

@@ -13,6 +13,7 @@ from geo import areas, auth, stats, trends, vocab
 from geo.filters import display_name
 from geo.periods import Period
 from ui import filters
+from ui.safe import md
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 REFORM_COLOR = "#6a3d9a"
@@ -162,7 +163,7 @@ else:
 period = Period(start, end)
 with head:
     st.markdown(f"#### {t('trends_title', period=str(period))}")
-    st.caption(f"{t('area')}: {scope_label} · {t('boundary_set')}: {areas.get_set(db, f.set_id).name}")
+    st.caption(f"{t('area')}: {md(scope_label)} · {t('boundary_set')}: {md(areas.get_set(db, f.set_id).name)}")
     show_demo_banner(db)
 
 # --- incidents

@@ -91,6 +91,7 @@ def prepare(path_or_paths, *, level: str, layer: str | None = None, code_field: 
     timings: dict[str, float] = {}
     warnings: list[str] = []
     with rd.open_source(path_or_paths, max_bytes=max_bytes, layer=layer) as src:
+        warnings.extend(src.warnings)
         chosen = rd.choose_layers(src, layer)
         frames, crs_texts = [], []
         for name in chosen:

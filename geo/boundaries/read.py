@@ -28,7 +28,10 @@ from typing import Iterator, Sequence
 
 import pyogrio
 
+from .. import offline
 from .errors import BoundaryError, LayerChoiceNeeded
+
+offline.apply_gdal()  # GDAL's HTTP/curl and PROJ's network off before the first read
 
 DEFAULT_MAX_BYTES = 200 * 2**20
 MAX_ZIP_MEMBERS = 5000
@@ -65,6 +68,7 @@ class Source:
     prj_text: str | None = None   # shapefile: raw .prj
     cpg_text: str | None = None   # shapefile: raw .cpg
     members: dict[str, Path] = field(default_factory=dict)  # zip: layer name → file
+    warnings: list[str] = field(default_factory=list)       # e.g. links that were ignored
 
 
 @contextlib.contextmanager
@@ -499,10 +503,107 @@ def _single(p: Path, kind: str, upload_name: str, *, layer: str | None) -> Sourc
     elif kind == "gpkg":
         _check_gpkg(p, upload_name)
     src = Source(kind, p, upload_name)
+    src.warnings.extend(strip_links(p, kind))  # p is our private copy: rewritten in place
     info = list_layers(p, upload_name)
     src.layer_info = info
     src.layers = [i["name"] for i in info]
     return src
+
+
+# --------------------------------------------------------------------------- #
+# Links to other servers: ignored, never fetched
+# --------------------------------------------------------------------------- #
+_OGC_CRS_URL = re.compile(r"^https?://(www\.)?opengis\.net/def/crs/", re.I)
+_URL = re.compile(r"^\s*[a-z][a-z0-9+.-]*://", re.I)
+_CRS_MEMBER = re.compile(rb'"crs"\s*:\s*\{(?:[^{}]|\{[^{}]*\})*\}')
+_NETWORK_LINK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?NetworkLink\b(?:[^>]*/>|.*?</(?:[A-Za-z_][\w.-]*:)?NetworkLink\s*>)",
+                           re.S | re.I)
+_MAX_PARSED_GEOJSON = 20 * 2**20
+
+
+def _remote_crs(crs) -> str | None:
+    """The URL a GeoJSON ``crs`` member would make a reader fetch, or None."""
+    if not isinstance(crs, dict):
+        return None
+    props = crs.get("properties") if isinstance(crs.get("properties"), dict) else {}
+    if str(crs.get("type", "")).lower() == "link":
+        return str(props.get("href") or props.get("url") or "link")
+    for v in props.values():
+        if isinstance(v, str) and _URL.match(v) and not _OGC_CRS_URL.match(v.strip()):
+            return v
+    return None
+
+
+def _strip_crs(doc) -> list[str]:
+    """Remove every remote ``crs`` member (top level, features, geometries); their URLs."""
+    found: list[str] = []
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            url = _remote_crs(node.get("crs"))
+            if url is not None:
+                found.append(url)
+                del node["crs"]
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return found
+
+
+def _short(url: str) -> str:
+    url = " ".join(str(url).split())
+    return url if len(url) <= 80 else url[:77] + "…"
+
+
+def strip_links(p: Path, kind: str) -> list[str]:
+    """Rewrite the private copy ``p`` without what would make a reader fetch a URL
+    (GeoJSON ``crs`` links, KML ``NetworkLink``s); returns a warning for each kind
+    found.  Nothing is ever fetched: GDAL's network is off too (:mod:`geo.offline`)."""
+    if kind == "geojson":
+        return _strip_geojson(p)
+    if kind == "kml":
+        data = p.read_bytes()
+        links = _NETWORK_LINK.findall(data)
+        if not links:
+            return []
+        p.write_bytes(_NETWORK_LINK.sub(b"", data))
+        return [f"Đã bỏ qua {len(links)} liên kết mạng (NetworkLink) trong KML: chương trình không tải "
+                "dữ liệu từ máy chủ khác; chỉ các vùng có sẵn trong tệp được đọc."]
+    return []
+
+
+def _strip_geojson(p: Path) -> list[str]:
+    if p.stat().st_size <= _MAX_PARSED_GEOJSON:
+        try:
+            with open(p, encoding="utf-8-sig") as f:
+                doc = json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return []  # _check_geojson has refused it already
+        urls = _strip_crs(doc)
+        if urls:
+            with open(p, "w", encoding="utf-8") as f:
+                json.dump(doc, f, ensure_ascii=False)
+    else:  # too big to parse here: the crs members are cut out of the text
+        data = p.read_bytes()
+        urls = []
+
+        def cut(m):
+            try:
+                url = _remote_crs(json.loads(m.group(0)[m.group(0).index(b"{"):]))
+            except ValueError:
+                url = "?"
+            if url is None:
+                return m.group(0)
+            urls.append(url)
+            return b'"crs_ignored":null'
+        new = _CRS_MEMBER.sub(cut, data)
+        if urls:
+            p.write_bytes(new)
+    if not urls:
+        return []
+    return [f"Đã bỏ qua liên kết hệ toạ độ trong GeoJSON ({_short(urls[0])}): chương trình không tải dữ liệu "
+            "từ máy chủ khác; hệ toạ độ được xác định như tệp không khai báo (WGS 84 hoặc chọn bằng tay)."]
 
 
 _POLY_WORDS = ("polygon", "surface", "unknown", "geometry", "geometrycollection")

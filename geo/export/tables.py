@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import areas
+from .. import areas, cellsafe
 from . import column_label
 
 BOM = "\ufeff"
@@ -52,9 +52,10 @@ def labelled(df: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame, lang: str = "vi", *, label: bool = True) -> bytes:
-    """The table as CSV, UTF-8 with BOM, with labelled headers."""
+    """The table as CSV, UTF-8 with BOM, with labelled headers; text that a spreadsheet
+    would run as a formula is neutralised (:mod:`geo.cellsafe`)."""
     out = labelled(df, lang) if label else df
-    return (BOM + out.to_csv(index=False, lineterminator="\r\n")).encode("utf-8")
+    return cellsafe.csv_bytes(out)
 
 
 def _cell(v):
@@ -69,7 +70,8 @@ def _cell(v):
 
 def xlsx_bytes(tables: pd.DataFrame | Mapping[str, pd.DataFrame], lang: str = "vi", *,
                title: str | None = None, label: bool = True) -> bytes:
-    """One sheet per table (a DataFrame, or {sheet name: DataFrame}), labelled bold header
+    """One sheet per table (a DataFrame, or {sheet name: DataFrame}), formulas neutralised
+    (:mod:`geo.cellsafe`), labelled bold header
     row frozen, columns sized to their text; ``title`` (optional) goes in the workbook's
     properties."""
     from openpyxl import Workbook
@@ -89,9 +91,9 @@ def xlsx_bytes(tables: pd.DataFrame | Mapping[str, pd.DataFrame], lang: str = "v
         ws = wb.create_sheet(sheet)
         cols = [str(c) for c in df.columns]
         heads = headers(cols, lang) if label else cols
-        ws.append(heads)
+        ws.append(cellsafe.row(heads))
         for row in df.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
+            ws.append(cellsafe.row(_cell(v) for v in row))
         bold = Font(bold=True, color="FFFFFF")
         fill = PatternFill("solid", fgColor="1F4E79")
         for c in ws[1]:
