@@ -33,12 +33,13 @@ def _offline_assets() -> bool:
 _offline_assets()
 
 from geo import store  # noqa: E402
-from ui import filters  # noqa: E402
+from ui import chrome, filters  # noqa: E402
 from ui.safe import md  # noqa: E402
-from ui.session import current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
+from ui.session import cookie_script, current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
 db = database()
-user = current_user()
+user = current_user(db)
+cookie_script()   # after a login or logout: store or drop the session cookie
 pages = [
     st.Page("ui/map.py", title=t("page_map"), icon=":material/map:", url_path="map", default=True),
     st.Page("ui/compstat.py", title=t("page_compstat"), icon=":material/compare_arrows:", url_path="compstat"),
@@ -75,6 +76,7 @@ with st.sidebar:
     if choice and choice != st.session_state.get("lang", current):
         st.session_state.lang = choice
         st.rerun()
+    chrome.streamlit_texts(current)   # Streamlit's own texts (uploader, placeholders, dialogs) in the language
 
 # Every page starts with ui.session.acting_user(): with nobody logged in it shows the login
 # form in place of the page, and the URL (page and filters of a shared link) stays as it is,

@@ -61,6 +61,7 @@ class User:
     id: int | None = None
     disabled: bool = False
     must_change_password: bool = False
+    version: int = 0  # bumped by the database on every change of password, role, area or disabled
 
     @property
     def is_admin(self) -> bool:
@@ -75,13 +76,18 @@ class User:
 # The CLI without --user acts as the local administrator (it has the database file anyway).
 SYSTEM = User(username="system", role="admin")
 
-_COLS = "id, username, role, area_code, disabled, must_change_password"
+_COLS = "id, username, role, area_code, disabled, must_change_password, version"
 
 
 def _user(row) -> User:
-    uid, name, role, area, disabled, must = row
+    uid, name, role, area, disabled, must, version = row
     return User(username=name, role=role, area_code=area, id=uid, disabled=bool(disabled),
-                must_change_password=bool(must))
+                must_change_password=bool(must), version=int(version or 0))
+
+
+def get_user_by_id(db: sqlite_utils.Database, user_id: int) -> User | None:
+    row = db.conn.execute(f"SELECT {_COLS} FROM users WHERE id = ?", (user_id,)).fetchone()
+    return _user(row) if row else None
 
 
 def get_user(db: sqlite_utils.Database, username: str) -> User | None:

@@ -276,7 +276,8 @@ def cmd_village_status(args) -> int:
     auth.resolve(db, args.user)
     df = submissions.village_status(db)
     if args.format == "csv":
-        sys.stdout.write(df.to_csv(index=False))
+        from . import cellsafe
+        cellsafe.write_csv(df, sys.stdout)   # names come from uploads: no live formula
     else:
         _print_json(df.to_dict(orient="records"))
     return 0

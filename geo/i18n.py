@@ -703,6 +703,37 @@ LABELS: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "login": ("Đăng nhập", "Log in"),
     "logout": ("Đăng xuất", "Log out"),
+    "area_outside_scope": ("Đường dẫn mở địa bàn {area}, nằm ngoài địa bàn được giao cho tài khoản này; "
+                           "đang hiển thị địa bàn của bạn.",
+                           "The link asks for area {area}, outside the area assigned to this account; "
+                           "showing your own area."),
+    "cs_spark": ("12 tháng", "12 months"),
+    "cs_spark_help": ("Số vụ việc mỗi tháng, {months} tháng đến hết kỳ.",
+                      "Incidents per month, the {months} months to the end of the period."),
+    "cs_map_title": ("Bản đồ thay đổi (z so với kỳ trước)", "Map of change (z against the previous period)"),
+    "trend_range": ("Khoảng thời gian", "Range"),
+    "trend_range_period": ("Kỳ đã chọn", "Chosen period"),
+    "trend_range_since": ("Từ năm {year}", "Since {year}"),
+    "moving_average": ("Trung bình trượt", "Moving average"),
+    "moving_average_none": ("Không", "None"),
+    "moving_average_month": ("{n} tháng", "{n} months"),
+    "moving_average_week": ("{n} tuần", "{n} weeks"),
+    "freq_unit_month": ("tháng", "months"),
+    "freq_unit_week": ("tuần", "weeks"),
+    "incidents_moving": ("Vụ việc (trung bình {n} {unit})", "Incidents ({n}-{unit} average)"),
+    "bnd_current_layer": ("Bộ hiện hành: {name}", "Current set: {name}"),
+    "bnd_current_under": ("Nét đứt xám: ranh giới hiện hành ({name}), để so với tệp mới.",
+                          "Grey dashes: the current boundaries ({name}), to compare with the new file."),
+    "audit_id": ("Số", "No."),
+    "audit_at": ("Thời điểm", "Time"),
+    "audit_target": ("Đối tượng", "Target"),
+    "audit_before": ("Trước", "Before"),
+    "audit_after": ("Sau", "After"),
+    "audit_detail": ("Chi tiết", "Detail"),
+    "logged_out_changed": ("Phiên đăng nhập đã kết thúc vì tài khoản vừa thay đổi (mật khẩu, vai trò, địa bàn "
+                           "hoặc bị khóa). Hãy đăng nhập lại.",
+                           "Your session ended because the account changed (password, role, area or disabled). "
+                           "Please log in again."),
     "logged_out_idle": ("Phiên làm việc đã kết thúc sau {minutes} phút không thao tác; hãy đăng nhập lại.",
                         "You were logged out after {minutes} minutes of inactivity; please log in again."),
     "demo_login_hint": ("Dữ liệu mẫu: đăng nhập bằng {user} / {password}.",
@@ -749,3 +780,72 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     pair = LABELS.get(key)
     text = key if pair is None else pair[1 if lang == "en" else 0]
     return text.format(**fmt) if fmt else text
+
+
+# --- Streamlit's own texts (its frontend has no language setting) --------------------------
+# English text the Streamlit frontend draws → Vietnamese; ui/chrome.py replaces them in the
+# browser while the page is in Vietnamese.  Exact strings first, then patterns.
+STREAMLIT_VI: dict[str, str] = {
+    # file uploader
+    "Drag and drop file here": "Kéo thả tệp vào đây",
+    "Drag and drop files here": "Kéo thả các tệp vào đây",
+    "Drag and drop directories here": "Kéo thả thư mục vào đây",
+    "Browse files": "Chọn tệp", "Upload": "Tải lên", "Browse": "Chọn", "Remove file": "Bỏ tệp",
+    # select boxes
+    "Choose an option": "Chọn…", "Choose options": "Chọn…", "Choose or add an option": "Chọn hoặc thêm…",
+    "Choose or add options": "Chọn hoặc thêm…", "No results": "Không có kết quả",
+    "No options to select": "Không có lựa chọn", "Clear all": "Bỏ chọn tất cả", "Select all": "Chọn tất cả",
+    "Clear selection": "Bỏ chọn",
+    # navigation, errors, connection
+    "Page not found": "Không tìm thấy trang",
+    "The page that you have requested does not seem to exist. Running the app's main page.":
+        "Trang được yêu cầu không tồn tại; đang mở trang chính.",
+    "Skip to main content": "Chuyển đến nội dung chính",
+    "Script execution error": "Lỗi khi chạy trang",
+    "An error has occurred, please try again.": "Đã có lỗi, hãy thử lại.",
+    "Connecting": "Đang kết nối", "Connecting to Streamlit server": "Đang kết nối máy chủ",
+    "Please wait...": "Vui lòng chờ…", "Running...": "Đang xử lý…", "Stop": "Dừng",
+    "Connection error": "Mất kết nối", "Try again": "Thử lại",
+    "Close": "Đóng", "Cancel": "Hủy", "Copy": "Sao chép", "Copied": "Đã sao chép",
+    "Copy to clipboard": "Sao chép", "No data": "Không có dữ liệu", "No content": "Không có nội dung",
+    "Empty": "Trống",
+    # the app menu and its dialogs
+    "Rerun": "Chạy lại", "Settings": "Cài đặt", "Print": "In", "About": "Giới thiệu",
+    "Clear cache": "Xóa bộ nhớ đệm", "Clear caches": "Xóa bộ nhớ đệm", "Record a screencast": "Quay màn hình",
+    "Wide mode": "Chế độ rộng", "Light": "Sáng", "Dark": "Tối", "Use system setting": "Theo hệ thống",
+    "System": "Theo hệ thống", "Choose app theme, colors and fonts": "Chọn giao diện, màu và phông chữ",
+    "Edit active theme": "Sửa giao diện", "Run on save": "Chạy lại khi lưu", "Always rerun": "Luôn chạy lại",
+    "Auto rerun": "Tự chạy lại", "Get help": "Trợ giúp", "Report a bug": "Báo lỗi",
+    "Theme": "Giao diện", "Appearance": "Hiển thị", "Deploy": "Triển khai",
+    # tables and charts
+    "Download as CSV": "Tải CSV", "Download as PNG": "Tải PNG", "Search": "Tìm", "Fullscreen": "Toàn màn hình",
+    "Close fullscreen": "Thoát toàn màn hình", "Toggle fullscreen": "Toàn màn hình",
+    "Show/hide columns": "Ẩn/hiện cột", "Show data": "Xem số liệu", "Show chart": "Xem biểu đồ",
+    "Sort ascending": "Sắp xếp tăng dần", "Sort descending": "Sắp xếp giảm dần", "Format": "Định dạng",
+    "Hide column": "Ẩn cột", "Pin column": "Ghim cột", "Unpin column": "Bỏ ghim cột", "Autosize": "Tự độ rộng",
+    "Add row": "Thêm dòng", "Delete rows": "Xóa dòng", "Edit": "Sửa",
+    "Automatic": "Tự động", "Localized": "Theo ngôn ngữ", "Plain": "Thường", "Percent": "Phần trăm",
+    "Scientific": "Khoa học", "Accounting": "Kế toán", "Compact": "Rút gọn", "Calendar": "Lịch",
+    "Distance": "Khoảng cách", "Duration": "Thời lượng",
+    # date picker
+    "Date range": "Khoảng ngày", "Time": "Giờ", "Past Week": "Tuần qua", "Past Month": "Tháng qua",
+    "Past Year": "Năm qua", "Today": "Hôm nay",
+}
+# inside the date picker's calendar only (short texts that could be anything elsewhere)
+STREAMLIT_VI_CALENDAR: dict[str, str] = {
+    "Mo": "T2", "Tu": "T3", "We": "T4", "Th": "T5", "Fr": "T6", "Sa": "T7", "Su": "CN",
+}
+# (regular expression, replacement): texts with a number or a list inside
+STREAMLIT_VI_PATTERNS: list[tuple[str, str]] = [
+    (r"^(\d+(?:[.,]\d+)?)\s*([KMG]B) per file$", r"Tối đa $1 $2 mỗi tệp"),
+    (r"^Limit (\d+(?:[.,]\d+)?)\s*([KMG]B) per file(.*)$", r"Tối đa $1 $2 mỗi tệp$3"),
+    (r"^Press Enter to apply$", "Nhấn Enter để áp dụng"),
+    (r"^Press Enter to submit form$", "Nhấn Enter để gửi"),
+    (r"^Press (⌘|Ctrl)\+Enter to apply$", r"Nhấn $1+Enter để áp dụng"),
+    (r"^You can only select up to (\d+) options?\. Remove an option first\.$",
+     r"Chỉ được chọn tối đa $1; hãy bỏ bớt một lựa chọn."),
+    (r"^(\d+) rows?$", r"$1 dòng"),
+]
+# month names (the date picker's header): "November 2026" → "Tháng 11 2026"
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")

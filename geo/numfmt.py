@@ -15,8 +15,9 @@ def _is_number(v: Any) -> bool:
     return math.isfinite(f)
 
 
-def fmt_number(x: Any, decimals: int | None = None) -> str:
-    """Vietnamese number format: ``1.234``, ``1.234,5``, ``-0,25``.
+def fmt_number(x: Any, decimals: int | None = None, lang: str = "vi") -> str:
+    """Vietnamese number format: ``1.234``, ``1.234,5``, ``-0,25`` (``lang="en"``:
+    ``1,234.5``; one format per language everywhere).
 
     ``decimals=None``: no decimals for whole numbers, else up to 2 (trailing
     zeros trimmed).  ``None``/NaN give ``"–"``.
@@ -28,9 +29,39 @@ def fmt_number(x: Any, decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if f.is_integer() else 2
     s = f"{abs(f):,.{decimals}f}"
-    s = s.replace(",", " ").replace(".", ",").replace(" ", ".")
-    if trim and "," in s:
-        s = s.rstrip("0").rstrip(",")
+    dec = "." if lang == "en" else ","
+    if lang != "en":
+        s = s.replace(",", " ").replace(".", ",").replace(" ", ".")
+    if trim and dec in s:
+        s = s.rstrip("0").rstrip(dec)
     if f < 0 and s.strip("0.,") != "":
         s = "-" + s
     return s
+
+
+def fmt_date(value: Any) -> str:
+    """A date as ``dd/mm/yyyy`` (both languages); empty → ``"–"``."""
+    import datetime as dt
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value: Any) -> str:
+    """A stored time (ISO 8601, with or without offset) in the machine's local time as
+    ``dd/mm/yyyy HH:MM:SS``; a time without offset is taken as local already."""
+    import datetime as dt
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    try:
+        t = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if t.tzinfo is not None:
+        t = t.astimezone()
+    return t.strftime("%d/%m/%Y %H:%M:%S")

@@ -229,6 +229,29 @@ MIGRATIONS: list[list[str]] = [
            WHERE typeof(core_members) = 'text'""",
         "ALTER TABLE incidents ADD COLUMN category_original TEXT",
     ],
+    # login sessions kept on the server (a signed HttpOnly cookie names one), and a version
+    # counter per user: a change of password, role, area or the disabled flag bumps it and
+    # ends every session of that user, whatever code path made the change
+    [
+        "ALTER TABLE users ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+        """CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,     -- sha256 of the random session id (the cookie holds id.signature)
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            user_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX sessions_user ON sessions (user_id)",
+        """CREATE TRIGGER users_version_bump AFTER UPDATE OF password_hash, role, area_code, area_set_id, disabled
+           ON users
+           WHEN OLD.password_hash IS NOT NEW.password_hash OR OLD.role IS NOT NEW.role
+             OR OLD.area_code IS NOT NEW.area_code OR OLD.area_set_id IS NOT NEW.area_set_id
+             OR OLD.disabled IS NOT NEW.disabled
+           BEGIN
+             UPDATE users SET version = version + 1 WHERE id = NEW.id;
+             DELETE FROM sessions WHERE user_id = NEW.id;
+           END""",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

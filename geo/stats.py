@@ -506,9 +506,9 @@ def codes_within(db, set_id: int, area: str) -> set[str]:
     return set()
 
 
-def format_number(v, decimals: int = 0) -> str:
-    """Vietnamese number format: 1.234,5 (dot thousands, comma decimals); '–' for null."""
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+def format_number(v, decimals: int = 0, lang: str = "vi") -> str:
+    """Numbers as shown: Vietnamese 1.234,5 (English 1,234.5); '–' for null (geo.numfmt)."""
+    from .numfmt import fmt_number
+    if v is pd.NA:
         return "–"
-    s = f"{v:,.{decimals}f}"
-    return s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return fmt_number(v, decimals, lang)

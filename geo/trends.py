@@ -249,3 +249,18 @@ def programme_series(db, set_id: int, start, end, *, freq: str = "month", model_
         "coverage_pct": np.round(100.0 * covered / nv, 1) if nv else np.full(len(days), np.nan),
     }, index=index)
     return _attrs(df, start, end, freq)
+
+
+MOVING_WINDOWS = {"month": (3, 6, 12), "week": (4, 8, 13)}
+SINCE = dt.date(2019, 1, 1)   # the start of the records: the "since 2019" choice of Trends
+
+
+def moving_average(df: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Trailing mean over ``window`` buckets of each column (the first buckets average
+    what there is); ``window`` ≤ 1 returns the series as is.  Partial buckets count
+    as they are (their days only).  ``attrs`` are kept."""
+    if window is None or int(window) <= 1:
+        return df
+    out = df.astype(float).rolling(int(window), min_periods=1).mean().round(2)
+    out.attrs = dict(df.attrs)
+    return out

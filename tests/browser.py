@@ -47,9 +47,10 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
-    """Start ``streamlit run app.py`` on a free port with ``ANTT_DB=db_path``; yield its URL."""
+    """Start ``streamlit run serve.py`` (the pages of app.py and the session-cookie routes) on a
+    free port with ``ANTT_DB=db_path``; yield its URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     full_env = {**os.environ, "ANTT_DB": str(db_path), **(env or {})}

@@ -94,6 +94,11 @@ def test_upload_preview_then_confirm_stores_a_new_set(app, tiny):
     assert fields.iloc[:2, 1].tolist() == ["MaXa", "TenXa"]
     problems = app.dataframe[1].value
     assert "Cảnh báo" in set(problems["Loại"])
+    # nothing is preselected to replace: replacing the current set is an explicit choice
+    box = next(b for b in app.selectbox if (b.key or "").startswith("bnd_replaces_"))
+    assert box.value is None
+    assert "Bộ hiện hành" in texts(app) or "ranh giới hiện hành" in texts(app)   # drawn under the preview
+    box.set_value(tiny["communes"]).run()
     # confirm: stored, replacing the current commune set (closed, kept)
     button(app, "bnd_confirm").click().run()
     assert not app.exception
@@ -106,6 +111,31 @@ def test_upload_preview_then_confirm_stores_a_new_set(app, tiny):
     assert areas.get_set(db, tiny["communes"]).areas == 4
     assert f"Đã lưu bộ ranh giới số {new.id}" in texts(app)
     assert not any((b.key or "").startswith("bnd_confirm") for b in app.button)   # no second commit
+
+
+def test_confirm_with_the_defaults_replaces_nothing(app, tiny):
+    db = tiny["db"]
+    upload(app, ("xa.geojson", three_communes(), "application/geo+json"))
+    button(app, "bnd_confirm").click().run()
+    assert not app.exception
+    new = max(areas.list_sets(db), key=lambda s: s.id)
+    assert new.replaces_set_id is None
+    assert areas.get_set(db, tiny["communes"]).valid_to is None        # the current set stays current
+
+
+def test_the_current_set_is_drawn_under_the_preview(tiny):
+    m = maps.choropleth({"type": "FeatureCollection", "features": []}, {}, metric_label="x",
+                        classes=maps.classify({}, k=1), no_data_label="-", areas_label="")
+    cur = page.add_current_set(m, tiny["db"], "commune", "vi")
+    assert cur.id == tiny["communes"]
+    html = m.get_root().render()
+    assert "antt_current_set" in html and '"C00"' in html and html.count('"pane": "antt_current_set"') == 1
+    # an officer's scope: only their areas are sent
+    m2 = maps.choropleth({"type": "FeatureCollection", "features": []}, {}, metric_label="x",
+                         classes=maps.classify({}, k=1), no_data_label="-", areas_label="")
+    page.add_current_set(m2, tiny["db"], "commune", "vi", codes={"C00"})
+    html2 = m2.get_root().render()
+    assert '"C00"' in html2 and '"C01"' not in html2
 
 
 def test_refused_file_shows_the_vietnamese_reason(app, tiny):

@@ -2,9 +2,23 @@
 import pandas as pd
 import streamlit as st
 
-from geo import audit, auth, templates
+from geo import audit, auth, numfmt, templates
 from ui.safe import md
 from ui.session import acting_user, database, t
+
+AUDIT_COLUMNS = {"id": "audit_id", "at": "audit_at", "username": "username", "action": "action",
+                 "target_kind": "target_kind", "target_id": "audit_target", "before": "audit_before",
+                 "after": "audit_after", "detail": "audit_detail"}
+
+
+def audit_view(df: pd.DataFrame) -> pd.DataFrame:
+    """The audit rows as shown: headers in the language, local dd/mm/yyyy times, empty
+    cells empty (never "None")."""
+    out = df.copy()
+    if "at" in out.columns:
+        out["at"] = out["at"].map(numfmt.fmt_datetime)
+    out = out.astype(object).where(out.notna(), "")
+    return out.rename(columns={c: t(k) for c, k in AUDIT_COLUMNS.items() if c in out.columns})
 
 db = database()
 user = acting_user()
@@ -63,7 +77,7 @@ with tab_audit:
     kind = c3.text_input(t("target_kind"), key="audit_kind").strip() or None
     log_df = audit.entries(db, user=who, action=action, target_kind=kind, limit=5000, actor=user)
     st.caption(t("audit_readonly", n=len(log_df)))
-    st.dataframe(log_df, hide_index=True, width="stretch")
+    st.dataframe(audit_view(log_df), hide_index=True, width="stretch", key="audit_table")
     d1, d2 = st.columns(2)
     d1.download_button(t("download_csv"), templates.table_bytes(log_df, "csv"), "nhat_ky.csv", "text/csv")
     d2.download_button(t("download_xlsx"), templates.table_bytes(log_df, "xlsx", sheet="Nhật ký"), "nhat_ky.xlsx",

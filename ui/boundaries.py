@@ -183,6 +183,28 @@ def preview_map(preview: dict, lang: str, tiles: str | None = None):
         layer_name=i18n.t("bnd_preview", lang))
 
 
+CURRENT_COLOR = "#5f6b77"
+
+
+def add_current_set(m, db, level: str, lang: str, codes: set[str] | None = None):
+    """The current set of ``level`` drawn under the preview (grey outlines, in a pane below
+    the preview's), to compare the new borders with the ones in use; None when there is none.
+    ``codes``: only these areas (an officer's scope)."""
+    import folium
+    cur = next((s for s in areas.list_sets(db, level) if s.current), None)
+    if cur is None:
+        return None
+    feats = areas.map_features(db, cur.id)
+    if codes is not None:
+        feats = {**feats, "features": [f for f in feats["features"] if f["properties"].get("code") in codes]}
+    folium.map.CustomPane("antt_current_set", z_index=350, pointer_events=False).add_to(m)
+    folium.GeoJson(feats, name=i18n.t("bnd_current_layer", lang, name=cur.name), pane="antt_current_set",
+                   interactive=False, control=True,
+                   style_function=lambda _: {"color": CURRENT_COLOR, "weight": 2, "dashArray": "5 4",
+                                             "fill": False, "opacity": 0.9}).add_to(m)
+    return cur
+
+
 def status_values(changes: pd.DataFrame, side: str) -> dict[str, int]:
     """``{code: status number}`` of the areas of set ``a`` or ``b`` in a comparison."""
     keep = changes[changes["status"] != ("added" if side == "a" else "removed")]
@@ -534,8 +556,11 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
     n_gaps = 0 if p.gaps is None else len(p.gaps)
     if n_over or n_gaps:
         st.caption(t("bnd_topology", overlaps=n_over, gaps=n_gaps))
-    st_folium(preview_map(res.preview, L, tiles=tiles), height=480, use_container_width=True,
-              returned_objects=[], key=f"bnd_preview_{fkey[:10]}")
+    pm = preview_map(res.preview, L, tiles=tiles)
+    cur = add_current_set(pm, db, level, L)
+    if cur is not None:
+        st.caption(t("bnd_current_under", name=cur.name))
+    st_folium(pm, height=480, use_container_width=True, returned_objects=[], key=f"bnd_preview_{fkey[:10]}")
 
     # every repair and warning
     problems = problems_table(p, L)
@@ -556,7 +581,7 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
                                format="DD/MM/YYYY")
     rchoices = [None] + [s.id for s in same_level]
     rlabels = {s.id: set_label(s, L) for s in same_level}
-    replaces = k3.selectbox(t("bnd_replaces"), rchoices, index=1 if len(rchoices) > 1 else 0,
+    replaces = k3.selectbox(t("bnd_replaces"), rchoices, index=0,   # never preselected: replacing is a choice
                             key=f"bnd_replaces_{level}_{fkey[:10]}",
                             format_func=lambda i: t("bnd_none") if i is None else rlabels[i],
                             help=t("bnd_replaces_help"))

@@ -3,13 +3,15 @@
 Every number comes from :mod:`geo.compstat` (itself read from ``area_stats``):
 this page only sorts, colours and formats.
 """
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from geo import areas, cellsafe, compstat, stats
-from geo.stats import format_number as fmt
+from geo import areas, cellsafe, compstat, maps, metrics, stats, trends
 from ui import filters, unplaced
-from ui.session import acting_user, database, show_demo_banner, t
+from ui.session import acting_user, database, fmt, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
 UP, UP_REAL = "background-color: #fde2df; color: #8f1d14", "background-color: #f1948a; color: #5c0a05"
@@ -22,6 +24,9 @@ SHOWN = [("name", "name"), ("incidents", "incidents"), ("incidents_prev", "incid
          ("change", "change"), ("change_pct", "change_pct"), ("z", "z"), ("mark", "real_change"),
          ("incidents_last_year", "incidents_last_year"), ("change_ly", "change_ly"),
          ("change_ly_pct", "change_ly_pct"), ("z_ly", "z_ly"), ("mark_ly", "real_change_ly")]
+SPARK_MONTHS = 12
+Z_COLOR = {"up": "red", "down": "green", "off": "gray"}   # more incidents is worse
+DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]   # as the map page: falling is green
 SORTS = ["z", "change", "change_pct", "incidents", "z_ly", "change_ly", "change_ly_pct",
          "incidents_prev", "incidents_last_year", "name"]
 
@@ -56,7 +61,7 @@ def cell_styles(df: pd.DataFrame, cols: list[str], total_row: bool = False) -> p
 
 def styled(df: pd.DataFrame, cols: list[str], total_row: bool = False):
     fmts = {c: (lambda v, d=DECIMALS.get(c, 0): fmt(v, d)) for c in cols
-            if c not in ("name", "code", "mark", "mark_ly")}
+            if c not in ("name", "code", "mark", "mark_ly", "spark")}
     return df[cols].style.format(fmts).apply(lambda _: cell_styles(df, cols, total_row), axis=None)
 
 
@@ -65,10 +70,45 @@ def column_config(cols: list[str]) -> dict:
     full = dict(SHOWN) | {"code": "code"}
     out = {}
     for c in cols:
+        if c == "spark":
+            out[c] = st.column_config.LineChartColumn(t("cs_spark"), help=t("cs_spark_help", months=SPARK_MONTHS),
+                                                      width="small", y_min=0)
+            continue
         helps = [t(full[c])] + ([t("z_help")] if c in ("z", "z_ly", "mark", "mark_ly") else [])
         out[c] = st.column_config.Column(t("name") if c == "name" else t(f"cs_{c}"), help="\n\n".join(helps),
                                          width=None if c == "name" else "small")
     return out
+
+
+def z_arrow(z) -> str:
+    """The arrow of a z card: the sign of z (z = −4,5 points down), none at 0 or unknown."""
+    if z is None or pd.isna(z) or z == 0:
+        return "off"
+    return "up" if z > 0 else "down"
+
+
+def sparklines(db, set_id: int, codes: list[str], end: dt.date, categories) -> dict[str, list[int]]:
+    """Incidents per month over the SPARK_MONTHS months to ``end``, per area (geo.trends)."""
+    if not codes:
+        return {}
+    start = (pd.Timestamp(end) - pd.DateOffset(months=SPARK_MONTHS - 1)).replace(day=1).date()
+    ser = trends.incident_series(db, set_id, start, end, freq="month", categories=list(categories) or None,
+                                 areas=list(codes), by="area")
+    return {c: [int(v) for v in ser[c]] if c in ser.columns else [] for c in codes}
+
+
+def change_map(db, set_id: int, table: pd.DataFrame):
+    """z per area, diverging (falling green, rising red), beside the lists."""
+    values = metrics.metric_values(table, "z")
+    features = maps.with_properties(areas.map_features(db, set_id), table,
+                                    ["name", "incidents", "incidents_prev", "change", "change_pct"])
+    classes = maps.classify(values, scheme="quantiles", k=5, colors=DIVERGING)
+    m = maps.choropleth(features, values, metric_label=t("z"), classes=classes,
+                        tooltip_fields=[(c, t(c)) for c in ("incidents", "incidents_prev", "change", "change_pct")],
+                        no_data_label=t("no_data"), areas_label=t("legend_areas"),
+                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles())
+    maps.finish(m)
+    return m
 
 
 db = database()
@@ -101,9 +141,9 @@ c3.metric(t("incidents_last_year"), fmt(tot["incidents_last_year"]),
           delta=f"{fmt(tot['change_ly_pct'], 1)} %" if tot["incidents_last_year"] else None,
           delta_color="inverse")
 c4.metric(t("z"), fmt(tot["z"], 2), delta=t("real_change") if tot["real"] else None,
-          delta_color="off", help=t("z_help"))
+          delta_color=Z_COLOR[z_arrow(tot["z"])], delta_arrow=z_arrow(tot["z"]), help=t("z_help"))
 c5.metric(t("z_ly"), fmt(tot["z_ly"], 2), delta=t("real_change") if tot["real_ly"] else None,
-          delta_color="off", help=t("z_help"))
+          delta_color=Z_COLOR[z_arrow(tot["z_ly"])], delta_arrow=z_arrow(tot["z_ly"]), help=t("z_help"))
 
 # --- top N worse / better, side by side
 o1, o2, o3 = st.columns([1, 1.6, 1.6])
@@ -115,10 +155,17 @@ real_only = o3.checkbox(t("real_only"), key="cs_real_only")
 sfx = "" if against == "prev" else "_ly"
 top_cols = ["name", "incidents", "incidents_prev" if against == "prev" else "incidents_last_year",
             f"change{sfx}", f"z{sfx}", f"mark{sfx}"]
-left, right = st.columns(2)
-for col, which, icon in ((left, "worse", ":material/trending_up:"), (right, "better", ":material/trending_down:")):
+spark = sparklines(db, f.set_id, list(table["code"]), f.end, f.categories)
+table = table.assign(spark=table["code"].map(spark))
+top_cols.insert(1, "spark")
+map_col, lists_col = st.columns([1.15, 1])
+with map_col:
+    st.markdown(f"##### :material/map: {t('cs_map_title')}")
+    st_folium(change_map(db, f.set_id, table), height=560, use_container_width=True, returned_objects=[],
+              key="cs_map")
+for which, icon in (("worse", ":material/trending_up:"), ("better", ":material/trending_down:")):
     top = with_marks(compstat.top_changes(table, int(n), which, against=against, real_only=real_only))
-    with col:
+    with lists_col:
         st.markdown(f"##### {icon} {t('top_' + which)}")
         if top.empty:
             st.caption(t("none_found"))
@@ -133,15 +180,18 @@ sort = s1.selectbox(t("sort_by"), SORTS, key="cs_sort",
                     format_func=lambda c: t(dict(SHOWN).get(c, c)))
 descending = s2.toggle(t("descending"), value=sort != "name", key=f"cs_desc_{sort == 'name'}")
 rows = with_marks(compstat.sort_table(table, sort, descending))
-full = pd.concat([rows, with_marks(pd.DataFrame([tot | {"name": t("total"), "code": ""}]))], ignore_index=True)
+total_spark = [int(sum(v)) for v in zip(*[s for s in spark.values() if s])] if spark else []
+full = pd.concat([rows, with_marks(pd.DataFrame([tot | {"name": t("total"), "code": "", "spark": total_spark}]))],
+                 ignore_index=True)
 cols = [c for c, _ in SHOWN]
+cols.insert(1, "spark")
 st.dataframe(styled(full, cols, total_row=True), hide_index=True, width="stretch",
              column_config=column_config(cols), height=min(38 + 35 * len(full), 640), key="cs_table")
 st.caption(t("compstat_legend"))
 if unplaced.is_unplaced(table).any():
     st.caption(t("unplaced_note"))
 
-csv_cols = ["code", *cols]
+csv_cols = ["code", *[c for c in cols if c != "spark"]]
 export = full[csv_cols].rename(columns={c: t(dict(SHOWN).get(c, c)) for c in csv_cols})
 st.download_button(t("download_csv"), cellsafe.csv_bytes(export, lineterminator="\n"),
                    file_name=f"compstat_{f.start:%Y%m%d}_{f.end:%Y%m%d}.csv", mime="text/csv",

@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import areas, cellsafe, coverage, maps, stats, vocab
-from geo.stats import format_number as fmt
 from ui import filters, mapview, unplaced
-from ui.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
 MAP_METRICS = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from geo import areas, filters, periods, vocab
+from geo import areas, auth, filters, periods, vocab
 from geo.filters import Filters
 from ui.safe import md
 
@@ -48,6 +48,7 @@ def _init_from_url(db) -> None:
             ss.f_village, ss.f_commune = f.area, row["parent_code"].iloc[0]
         else:
             ss.f_commune = f.area
+    ss._f_url_area = f.area
     ss.f_preset = f.preset
     ss.f_from, ss.f_to = f.start, f.end
     ss.f_cat = list(f.categories)
@@ -57,6 +58,17 @@ def _init_from_url(db) -> None:
     ss.f_scheme = f.scheme
     ss.lang = f.lang
     ss._filters_from_url = True
+
+
+def _in_scope(db, code: str, scope: set[str], bset) -> bool:
+    """Whether an area asked for by a link lies in the officer's communes ``scope``."""
+    if code in scope:
+        return True
+    if bset.level == "village":
+        tab = areas.area_table(db, bset.id)
+        row = tab[tab["code"] == code]
+        return not row.empty and row["parent_code"].iloc[0] in scope
+    return False
 
 
 def _set_label(s: areas.BoundarySet) -> str:
@@ -93,8 +105,19 @@ def sidebar(db, *, layers: bool = True, metric: bool = False) -> Filters:
                         zip(tab["code"], tab["name"], tab["unit_type"])}
             communes = dict(sorted(communes.items(), key=lambda kv: kv[1]))
         opts = [ALL, *communes]
+        user = ss.get("user")
+        scope = (auth.area_scope(db, user, commune_set.id) if user is not None and commune_set is not None
+                 and commune_set.level == "commune" else None)
+        if scope is not None and any(c in scope for c in communes):
+            # an officer: only their own commune (no "whole province", no other commune)
+            communes = {c: n for c, n in communes.items() if c in scope}
+            opts = list(communes)
+        asked = ss.pop("_f_url_area", None)
+        if asked and scope is not None and not _in_scope(db, asked, scope, bset):
+            ss._f_outside_notice = asked
+            ss.f_village = ALL
         if ss.get("f_commune") not in opts:
-            ss.f_commune = ALL
+            ss.f_commune = opts[0]
         commune = st.selectbox(t("commune"), opts, key="f_commune",
                                format_func=lambda c: t("whole_province") if c == ALL else communes[c])
         village = None
@@ -141,6 +164,9 @@ def sidebar(db, *, layers: bool = True, metric: bool = False) -> Filters:
             chosen_layers = st.pills(t("layers"), list(filters.LAYERS), selection_mode="multi",
                                      key="f_layers", format_func=lambda x: t(f"layer_{x}")) or []
 
+    notice = ss.pop("_f_outside_notice", None)
+    if notice:
+        st.warning(t("area_outside_scope", area=notice), icon=":material/block:")
     f = Filters(level=level, set_id=set_id, area=village or commune or None, preset=preset, start=start, end=end,
                 categories=tuple(cats), model_types=tuple(mts), layers=tuple(chosen_layers),
                 metric=chosen_metric, scheme=chosen_scheme, lang=L)

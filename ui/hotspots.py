@@ -11,9 +11,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, hotspots, layers, maps, stats
-from geo.stats import format_number as fmt
 from ui import filters
-from ui.session import acting_user, database, show_demo_banner, t
+from ui.session import acting_user, database, fmt, show_demo_banner, t
 
 # fixed class colours (ColorBrewer RdBu): red tones hot, blue tones cold, light grey not significant
 COLORS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "ns": "#f0f0f0",

@@ -3,10 +3,9 @@ and the profile of the area clicked."""
 import streamlit as st
 
 from geo import layers, metrics, stats, timeline, trends, vocab
-from geo.stats import format_number as fmt
 from ui import filters, mapview, unplaced
 from ui.safe import md
-from ui.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 db = database()
 user = acting_user(db)
@@ -61,9 +60,10 @@ def profile(code: str) -> None:
     left, right = st.columns([3, 2])
     series = trends.incident_series(db, f.set_id, "2019-01-01", f.period.end, freq="month",
                                     categories=f.categories or None, areas=[code], by="category", user=user)
+    colors = [vocab.CATEGORIES.term(c).color for c in series.columns]   # the category colours of every chart
     series.columns = [vocab.CATEGORIES.label(c, L) for c in series.columns]
     left.caption(t("trend"))
-    left.area_chart(series, height=260)
+    left.area_chart(series, height=260, color=colors or None)
     grp = layers.group_points(db, f.set_id, f.period.end, f.model_types, {code}, user=user)
     right.caption(f"{t('programmes')}: {len(grp)}")
     mix = grp["model_type"].map(lambda c: vocab.MODEL_TYPES.label(c, L)).value_counts()

@@ -16,10 +16,9 @@ import streamlit as st
 from geo import auth, compstat, export, maps, periods, store, views
 from geo import filters as gfilters
 from geo.export import brief, png, tables
-from geo.stats import format_number as fmt
 from ui import filters, mapview
 from ui.safe import md
-from ui.session import acting_user, current_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, current_user, database, fmt, lang, show_demo_banner, t
 
 SECTIONS = ("map", "views", "compare")
 PAGE_KEYS = ("mt_section", "mt_cmp", "mt_year")

@@ -8,7 +8,7 @@ import logging
 
 import streamlit as st
 
-from geo import auth, i18n, store
+from geo import auth, i18n, sessions, store
 from ui.safe import md
 
 log = logging.getLogger("antt")
@@ -66,6 +66,12 @@ def t(key: str, **fmt) -> str:
     return i18n.t(key, lang(), **fmt)
 
 
+def fmt(value, decimals: int = 0) -> str:
+    """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
+    from geo.stats import format_number
+    return format_number(value, decimals, lang())
+
+
 def database():
     """An open connection for this run (the file is created from demo data if missing).
 
@@ -87,41 +93,99 @@ def show_demo_banner(db) -> None:
 
 
 # --- who is logged in -------------------------------------------------------------------
+# The user object lives in this browser session (a tab); a signed HttpOnly cookie names
+# the server-side session (geo/sessions.py), so a new tab or a reload finds it again.
+# On every run the user is re-checked by id and version: a disabled or changed account
+# is refused at its next interaction.
 
-def current_user() -> auth.User | None:
-    """The logged-in user of this browser session, or None (also after the idle timeout)."""
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no browser connection (AppTest)
+        return None
+
+
+def current_user(db=None) -> auth.User | None:
+    """The logged-in user of this browser session, or None (also after the idle timeout,
+    and once the account was disabled or its password, role or area changed)."""
     import time
     ss = st.session_state
+    db = db if db is not None else database()
     user = ss.get("user")
     if user is None:
-        return None
+        cookie = _cookie()
+        if not cookie or ss.get("_cookie_refused") == cookie:
+            return None
+        found = sessions.resolve(db, cookie)
+        if found is None:
+            ss._cookie_refused = cookie   # ended or expired: asked once, not on every run
+            return None
+        ss.user, ss.session_cookie, ss.last_seen = found, cookie, time.time()
+        return found
     now = time.time()
     if now - ss.get("last_seen", now) > 60 * auth.idle_timeout_minutes():
-        logout(reason="idle")
+        logout(reason="idle", db=db)
         return None
+    if not sessions.still_valid(db, user, ss.get("session_cookie")):
+        logout(reason="changed", db=db)
+        return None
+    sessions.touch(db, ss.get("session_cookie"))
     ss.last_seen = now
     return user
 
 
-def login(user: auth.User) -> None:
+def login(user: auth.User, db=None) -> None:
+    """Start a session for a user just authenticated; the browser gets its cookie on the next run."""
     import time
-    st.session_state.user = user
-    st.session_state.last_seen = time.time()
+    ss = st.session_state
+    db = db if db is not None else database()
+    if ss.get("session_cookie"):
+        sessions.end(db, ss.session_cookie)   # e.g. after a password change: the old one is dead anyway
+    ss.user = user
+    ss.last_seen = time.time()
+    ss.pop("session_cookie", None)
+    if user.id is not None:
+        cookie = sessions.start(db, user)
+        ss.session_cookie = cookie
+        ss._cookie_action = ("session", sessions.handoff(cookie))
 
 
-def logout(reason: str | None = None) -> None:
-    for key in ("user", "last_seen", "_filters_from_url"):
-        st.session_state.pop(key, None)
+def logout(reason: str | None = None, db=None) -> None:
+    ss = st.session_state
+    cookie = ss.get("session_cookie")
+    if cookie:
+        sessions.end(db if db is not None else database(), cookie)
+    if cookie or _cookie():
+        ss._cookie_action = ("logout", "")
+        ss._cookie_refused = _cookie()   # this connection's (old) cookie is not asked again
+    for key in ("user", "last_seen", "_filters_from_url", "session_cookie"):
+        ss.pop(key, None)
     if reason:
-        st.session_state.logout_reason = reason
+        ss.logout_reason = reason
+
+
+def cookie_script() -> None:
+    """Tell the browser to store (after login) or drop (after logout) the session cookie:
+    a POST to the server's own route, the one-time nonce in the body (app.py calls this)."""
+    action = st.session_state.pop("_cookie_action", None)
+    if action is None:
+        return
+    kind, nonce = action
+    path = "antt/session" if kind == "session" else "antt/logout"
+    import json
+    st.html(f"""<script>fetch(new URL({json.dumps("/" + path)}, window.location.origin),
+        {{method: "POST", body: {json.dumps(nonce)}, credentials: "same-origin",
+          headers: {{"Content-Type": "text/plain"}}}}).catch(() => {{}});</script>""",
+            unsafe_allow_javascript=True)
 
 
 def acting_user(db=None) -> auth.User:
     """The user every geo call of a page acts as.  With nobody logged in (app.py
     normally stops before the page) the page shows the login form and stops."""
-    user = current_user()
+    db = db if db is not None else database()
+    user = current_user(db)
     if user is None:
-        login_form(db if db is not None else database())
+        login_form(db)
         st.stop()
     wait_for_warm_up()
     return user
@@ -141,15 +205,18 @@ def login_form(db) -> None:
     from geo import demo
     st.title(t("app_title"))
     st.caption(t("app_subtitle"))
-    if st.session_state.pop("logout_reason", None) == "idle":
+    reason = st.session_state.pop("logout_reason", None)
+    if reason == "idle":
         st.info(t("logged_out_idle", minutes=auth.idle_timeout_minutes()))
+    elif reason == "changed":
+        st.warning(t("logged_out_changed"))
     with st.form("login"):
         username = st.text_input(t("username"), key="login_user")
         password = st.text_input(t("password"), type="password", key="login_password")
         submitted = st.form_submit_button(t("login"), type="primary")
     if submitted:
         try:
-            login(auth.authenticate(db, username, password, client=getattr(st.context, "ip_address", None)))
+            login(auth.authenticate(db, username, password, client=getattr(st.context, "ip_address", None)), db)
             st.rerun()
         except auth.AuthError as e:
             st.error(md(e))

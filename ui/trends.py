@@ -3,7 +3,6 @@ groups, cameras and coverage over time -- across the 2025 reform, on any boundar
 
 Every number comes from :mod:`geo.trends`; this page only picks and draws.
 """
-import datetime as dt
 
 import altair as alt
 import pandas as pd
@@ -14,9 +13,8 @@ from geo.filters import display_name
 from geo.periods import Period
 from ui import filters
 from ui.safe import md
-from ui.session import acting_user, database, lang, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
-DEFAULT_START = dt.date(2019, 1, 1)
 REFORM_COLOR = "#6a3d9a"
 PARTIAL_COLOR = "#9aa4ad"
 # Vietnamese numbers and dates in the charts (Vega's d3 locale)
@@ -109,17 +107,16 @@ f = filters.sidebar(db, layers=False)
 L = lang()
 head = st.container()   # the title goes above the controls, once the range is known
 
-# --- range, frequency, areas
-c1, c2, c3, c4 = st.columns([1, 1, 1.3, 1.3])
-start = c1.date_input(t("from"), value=DEFAULT_START, min_value=dt.date(2000, 1, 1),
-                      format="DD/MM/YYYY", key="tr_from")
-end = c2.date_input(t("to"), value=f.end, min_value=dt.date(2000, 1, 1), format="DD/MM/YYYY",
-                    key=f"tr_to_{f.end.isoformat()}")
-if end < start:
-    st.error(t("period_invalid"))
-    end = start
+# --- range (the sidebar period, or since 2019), frequency, smoothing, areas
+c1, c3, c5, c4 = st.columns([1.4, 1, 1.3, 1.3])
+span = c1.segmented_control(t("trend_range"), ["period", "since_2019"], default="period", key="tr_span",
+                            format_func=lambda x: t("trend_range_period") if x == "period"
+                            else t("trend_range_since", year=trends.SINCE.year)) or "period"
+start, end = (f.start, f.end) if span == "period" else (min(trends.SINCE, f.start), f.end)
 freq = c3.segmented_control(t("frequency"), trends.FREQS, default="month", key="tr_freq",
                             format_func=lambda q: t(f"freq_{q}")) or "month"
+window = c5.selectbox(t("moving_average"), [1, *trends.MOVING_WINDOWS[freq]], key=f"tr_ma_{freq}",
+                      format_func=lambda w: t("moving_average_none") if w == 1 else t(f"moving_average_{freq}", n=w))
 areas_key = f"tr_areas_{f.set_id}_{f.area or ''}"
 comparing = len(st.session_state.get(areas_key) or []) >= 2      # areas compared: always lines
 style = c4.segmented_control(t("chart_style"), ["stacked", "lines"], default="stacked", key="tr_style",
@@ -172,21 +169,23 @@ with head:
 
 # --- incidents
 categories = list(f.categories) or None
+y_title = t("incidents") if window == 1 else t("incidents_moving", n=window, unit=t(f"freq_unit_{freq}"))
+y_format = ",d" if window == 1 else ",.1f"
 if len(chosen) >= 2:
     st.markdown(f"##### {t('trend_by_area')}")
     ser = trends.incident_series(db, f.set_id, start, end, freq=freq, categories=categories, areas=chosen,
                                  by="area", user=acting)
-    long = long_form(ser, {c: name_of(c) for c in ser.columns})
-    show_chart(time_chart(long, ser.attrs, y_title=t("incidents"), color_title=t("area")))
+    long = long_form(trends.moving_average(ser, window), {c: name_of(c) for c in ser.columns})
+    show_chart(time_chart(long, ser.attrs, y_title=y_title, color_title=t("area"), y_format=y_format))
 else:
     st.markdown(f"##### {t('trend_by_category')}")
     ser = trends.incident_series(db, f.set_id, start, end, freq=freq, categories=categories, areas=scope,
                                  by="category", user=acting)
     labels = {c: vocab.CATEGORIES.label(c, L) for c in ser.columns}
     colors = {labels[c]: vocab.CATEGORIES.term(c).color for c in ser.columns}
-    long = long_form(ser, labels)
-    show_chart(time_chart(long, ser.attrs, y_title=t("incidents"), color_title=t("category"), colors=colors,
-                          stacked=style == "stacked"))
+    long = long_form(trends.moving_average(ser, window), labels)
+    show_chart(time_chart(long, ser.attrs, y_title=y_title, color_title=t("category"), colors=colors,
+                          stacked=style == "stacked", y_format=y_format))
 
 notes = []
 if ser.attrs["reform"] is not None:
@@ -194,7 +193,7 @@ if ser.attrs["reform"] is not None:
 if ser.attrs["partial"]:
     fmt_day = date_format(freq)
     notes.append(t("partial_note", buckets=", ".join(p.strftime(fmt_day) for p in ser.attrs["partial"])))
-st.caption(" · ".join([t("total_incidents") + ": " + stats.format_number(int(ser.to_numpy().sum())), *notes]))
+st.caption(" · ".join([t("total_incidents") + ": " + fmt(int(ser.to_numpy().sum())), *notes]))
 
 # --- programmes: groups, cameras, coverage at the end of each bucket
 st.markdown(f"##### {t('trend_programmes')}")
