@@ -115,12 +115,12 @@ def test_unknown_category_counts_as_khac_with_its_label_kept(tiny):
 
 def test_migration_converts_the_integer_column(tmp_path):
     """A database from before: core_force INTEGER holding numbers (and, by accident, a text)."""
-    mine = next(i for i, m in enumerate(schema.MIGRATIONS) if any("RENAME COLUMN core_force" in s for s in m))
+    mine = next(i for i, m in enumerate(schema.MIGRATIONS) if any(isinstance(s, str) and "RENAME COLUMN core_force" in s for s in m))
     p = tmp_path / "old.db"
     conn = sqlite3.connect(p, isolation_level=None)
     for i, m in enumerate(schema.MIGRATIONS[:mine]):
         for statement in m:
-            conn.execute(statement)
+            statement(conn) if callable(statement) else conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {i + 1}")
     conn.execute("INSERT INTO groups (id, name, model_type, core_force, notes) VALUES "
                  "('a', 'A', 'khac', 4, NULL), ('b', 'B', 'khac', 'CCB', 'ghi chú'), ('c', 'C', 'khac', NULL, NULL)")

@@ -5,7 +5,8 @@ import datetime as dt
 
 import streamlit as st
 
-from geo import areas, auth, filters, periods, vocab
+from geo import areas, filters, periods, vocab
+from geo import scope as scope_mod
 from geo.filters import Filters
 from ui.safe import md
 
@@ -106,8 +107,8 @@ def sidebar(db, *, layers: bool = True, metric: bool = False) -> Filters:
             communes = dict(sorted(communes.items(), key=lambda kv: kv[1]))
         opts = [ALL, *communes]
         user = ss.get("user")
-        scope = (auth.area_scope(db, user, commune_set.id) if user is not None and commune_set is not None
-                 and commune_set.level == "commune" else None)
+        scope = (scope_mod.resolve(db, user).codes(db, commune_set.id) if user is not None
+                 and commune_set is not None and commune_set.level == "commune" else None)
         if scope is not None and any(c in scope for c in communes):
             # an officer: only their own commune (no "whole province", no other commune)
             communes = {c: n for c, n in communes.items() if c in scope}
