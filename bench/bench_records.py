@@ -10,7 +10,7 @@ the audit row and the commit.
 
 The naive way beside it: csv.DictReader, per-row parsing, sqlite-utils
 ``insert_all`` of dict rows and a per-row point-in-polygon query per set
-(an STRtree query per point), also writing record_areas with ``insert_all``.
+(an STRtree query per point), also writing record_spans with ``insert_all``.
 It is measured on a 20,000-row sample and extrapolated linearly (labelled so).
 
     .venv/bin/python bench/bench_records.py            # 100k and 1M
@@ -111,7 +111,7 @@ def time_ours(base: Path, csv_path: Path, work: Path) -> tuple[float, records.Im
     shutil.copy(base, db_path)
     db = store.open_db(db_path)
     t0 = time.perf_counter()
-    res = records.import_records(db, "incidents", csv_path, user="bench", today=TODAY)
+    res = records.import_records(db, "incidents", csv_path, user=None, today=TODAY)
     elapsed = time.perf_counter() - t0
     db.conn.close()
     return elapsed, res, db_path
@@ -120,7 +120,7 @@ def time_ours(base: Path, csv_path: Path, work: Path) -> tuple[float, records.Im
 def time_reimport(db_path: Path, csv_path: Path) -> tuple[float, records.ImportResult]:
     db = store.open_db(db_path)
     t0 = time.perf_counter()
-    res = records.import_records(db, "incidents", csv_path, user="bench", today=TODAY)
+    res = records.import_records(db, "incidents", csv_path, user=None, today=TODAY)
     elapsed = time.perf_counter() - t0
     db.conn.close()
     return elapsed, res
@@ -162,7 +162,7 @@ def time_naive(base: Path, csv_path: Path, work: Path, sample: int) -> float:
             if len(hit):
                 ra.append({"kind": "incident", "set_id": sid, "record_id": r["id"],
                            "code": codes[int(min(hit))], "method": "point"})
-    db["record_areas"].insert_all(ra)
+    db["record_spans"].insert_all(ra)
     elapsed = time.perf_counter() - t0
     db.conn.close()
     return elapsed

@@ -40,7 +40,8 @@ def default_path() -> Path:
     env = os.environ.get("ANTT_BENCH_DB")
     if env:
         return Path(env)
-    return Path(tempfile.gettempdir()) / f"antt_bench_province_v{BENCH_VERSION}.db"
+    from geo import schema     # a file of another schema version is never opened (nor migrated)
+    return Path(tempfile.gettempdir()) / f"antt_bench_province_v{BENCH_VERSION}_s{schema.SCHEMA_VERSION}.db"
 
 
 def _grid(nx, ny, x0, y0, w, h, segment):

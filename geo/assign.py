@@ -1,6 +1,7 @@
 """Which area each record lies in, for every boundary set.
 
-Computed once, when a record or a set arrives, and stored in ``record_areas``:
+Computed once, when a record or a set arrives, and stored by :mod:`geo.placements`
+(read through the view ``record_areas``):
 - a record with a point: the area containing the point (``method='point'``);
 - an incident with only an ``area_code``: that area when the code belongs to
   the set (``'code'``), else the area of the set that holds most of the coded
@@ -19,7 +20,7 @@ import pandas as pd
 import shapely
 import sqlite_utils
 
-from . import store
+from . import placements, store
 
 MAJORITY = 0.5
 
@@ -229,16 +230,13 @@ def place_records(db: sqlite_utils.Database, kind: str, records: pd.DataFrame | 
 def _place_all(db, kind, records, rec_ids, set_ids, delete_ids, fresh, locator) -> dict:
     hit_any = np.zeros(len(records), dtype=bool)
     placed: dict[int, int] = {}
-    ids_json = None if delete_ids is None or fresh else _ids_json(delete_ids)
+    rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    empty = np.array([], dtype=object)
     with store.transaction(db) as conn:
         for sid in set_ids:
-            if delete_ids is None and not fresh:
-                conn.execute("DELETE FROM record_areas WHERE kind = ? AND set_id = ?", (kind, sid))
-            elif ids_json is not None:
-                conn.execute("DELETE FROM record_areas WHERE kind = ? AND set_id = ? "
-                             "AND record_id IN (SELECT value FROM json_each(?))", (kind, sid, ids_json))
             if not len(records):
                 placed[sid] = 0
+                rows[sid] = (empty, empty, empty)
                 continue
             if locator is not None:
                 codes, geoms = locator.geoms[sid]
@@ -247,41 +245,13 @@ def _place_all(db, kind, records, rec_ids, set_ids, delete_ids, fresh, locator) 
             else:
                 codes, geoms = _set_geoms(db, sid)
                 pos, out_codes, methods = _place(db, kind, records, sid, codes, geoms)
-            _insert_rows(conn, kind, sid, rec_ids[pos], out_codes, methods)
+            rows[sid] = (rec_ids[pos], out_codes, methods)
             hit_any[pos] = True
             placed[sid] = int(len(pos))
+        placements.write(conn, kind, rows, ids=delete_ids, fresh=fresh)
     located = _has_location(kind, records)
     outside = rec_ids[located & ~hit_any].tolist() if set_ids else []
     return {"placed": placed, "outside": outside}
-
-
-def _insert_rows(conn, kind: str, set_id: int, rids: np.ndarray, codes: np.ndarray, methods: np.ndarray) -> None:
-    """Insert ``record_areas`` rows in record-id order, in one statement."""
-    if not len(rids):
-        return
-    s = pd.Series(rids, dtype=object)
-    if not s.is_monotonic_increasing:
-        order = np.argsort(rids, kind="stable")
-        rids, codes, methods = rids[order], codes[order], methods[order]
-    if kind not in ("incident", "camera", "group") or not set(pd.unique(methods)) <= {"point", "code", "crosswalk"}:
-        raise ValueError(f"bad record_areas rows for {kind!r}")  # the CHECKs skipped below, done once here
-    one_method = methods[0] if (methods == methods[0]).all() else None
-    if one_method is None:
-        payload = json.dumps(list(zip(rids.tolist(), codes.tolist(), methods.tolist())), ensure_ascii=False)
-        method_sql = "json_extract(value, '$[2]')"
-    else:
-        payload = json.dumps(list(zip(rids.tolist(), codes.tolist())), ensure_ascii=False)
-        method_sql = f"'{one_method}'"
-    # The values were checked just above; evaluating the table's CHECK lists again for every
-    # row costs a third of a large insert.
-    conn.execute("PRAGMA ignore_check_constraints = ON")
-    try:
-        conn.execute(
-            "INSERT INTO record_areas (kind, set_id, record_id, code, method) "
-            f"SELECT ?, ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), {method_sql} "
-            "FROM json_each(?)", (kind, int(set_id), payload))
-    finally:
-        conn.execute("PRAGMA ignore_check_constraints = OFF")
 
 
 def _has_location(kind, df) -> np.ndarray:

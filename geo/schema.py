@@ -17,6 +17,20 @@ def _chain_existing_audit_rows(conn) -> None:
     chain_existing(conn)
 
 
+# The placements of each record in each set (one row per record and set), from the runs
+# of geo.placements: a span [set_id, until_set) of a layer's versions.  Asked for one set
+# (``WHERE kind = ? AND set_id = ?``) it reads the spans of that set's layer versions up
+# to it, each through the primary key (CROSS JOIN keeps that loop order and ``+u.id``
+# keeps the equality on the key: the planner would otherwise scan every span of the
+# kind below the set's id, once per record in a correlated query).
+RECORD_AREAS_VIEW = """CREATE VIEW record_areas AS
+    SELECT s.kind AS kind, v.id AS set_id, s.record_id AS record_id, s.code AS code, s.method AS method
+    FROM boundary_sets v
+    CROSS JOIN boundary_sets u
+    CROSS JOIN record_spans s
+    WHERE coalesce(u.layer_id, u.id) = coalesce(v.layer_id, v.id) AND u.id <= v.id
+      AND s.set_id = +u.id AND (s.until_set IS NULL OR s.until_set > v.id)"""
+
 MIGRATIONS: list[list[str]] = [
     # 1: the core data model
     [
@@ -251,6 +265,18 @@ MIGRATIONS: list[list[str]] = [
              UPDATE users SET version = version + 1 WHERE id = NEW.id;
              DELETE FROM sessions WHERE user_id = NEW.id;
            END""",
+    ],
+    # record placements stored as runs over the versions of a layer (geo.placements): a new
+    # version of the village layer inherits every placement of the one before without a row
+    # being copied.  Every set is a layer of its own until a version is made from it
+    # (layer_id NULL); the view record_areas gives the placements per set, as before.
+    [
+        "ALTER TABLE boundary_sets ADD COLUMN layer_id INTEGER REFERENCES boundary_sets(id)",
+        "ALTER TABLE record_areas RENAME TO record_spans",
+        "ALTER TABLE record_spans ADD COLUMN until_set INTEGER REFERENCES boundary_sets(id)",
+        # the records of some areas (a commune whose villages are replaced) without a scan
+        "CREATE INDEX record_spans_code ON record_spans (kind, code)",
+        RECORD_AREAS_VIEW,
     ],
 ]
 

@@ -5,15 +5,17 @@ some communes (an approved submission, or an administrator's whole-province
 file) makes a **new version** of the layer: a new set whose parent is the
 current commune set, holding the new villages of those communes and, carried
 over unchanged, every other commune's villages (codes, names, geometry, map
-geometry) and their record placements.  The previous version is closed
-(``valid_to``) and kept.  After any number of approvals exactly one village set
-is open.
+geometry).  The previous version is closed (``valid_to``) and kept.  After any
+number of approvals exactly one village set is open.
 
+The versions form one layer (``boundary_sets.layer_id``): a record's placement is
+stored once for the run of versions it holds in (:mod:`geo.placements`), so the
+new version inherits every other commune's placements without a row being copied.
 Only the records of the changed communes are placed again (those placed in their
 old villages, those lying in the communes, and records coded with their village
-codes): at province scale this is a small part of the records, so approving a
-commune takes well under two seconds (``bench/bench_villages.py``).  The
-crosswalks of the old layer are carried over the same way.
+codes), found through the index on placement codes: the work is that commune's
+records, not the province's (``bench/bench_villages.py``).  The crosswalks of the
+old layer are carried over.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import pandas as pd
 import shapely
 import sqlite_utils
 
-from . import areas, assign, store
+from . import areas, assign, placements, store
 
 LAYER_NAME = "Lớp thôn/tổ dân phố toàn tỉnh"
 
@@ -72,12 +74,13 @@ def replace_communes(db: sqlite_utils.Database, parts: dict[str, gpd.GeoDataFram
             raise ValueError(f"codes of other communes' villages: {sorted(clash)[:5]}")
         cur = conn.execute(
             "INSERT INTO boundary_sets (name, level, parent_set_id, valid_from, valid_to, source_file, "
-            "source_crs, encoding, imported_at, imported_by, replaces_set_id, is_demo, notes) "
-            "VALUES (?, 'village', ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "source_crs, encoding, imported_at, imported_by, replaces_set_id, is_demo, notes, layer_id) "
+            "VALUES (?, 'village', ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT coalesce(layer_id, id) FROM boundary_sets WHERE id = ?))",
             (name or f"{LAYER_NAME} (cập nhật {', '.join(changed[:5])}{'…' if len(changed) > 5 else ''})",
              cur_c.id, vf, source_file, source_crs, encoding, store.now_iso(), imported_by,
              old.id if old else None, int(old.is_demo) if old else 0,
-             json.dumps({"communes": changed}, ensure_ascii=False)))
+             json.dumps({"communes": changed}, ensure_ascii=False), old.id if old else None))
         set_id = int(cur.lastrowid)
         carried = 0
         if old is not None:
@@ -95,19 +98,9 @@ def replace_communes(db: sqlite_utils.Database, parts: dict[str, gpd.GeoDataFram
                 (set_id, old.id, _jl(changed))).rowcount
         if new is not None and len(new):
             _insert_areas(conn, set_id, new)
-        # placements of the carried villages' records, unchanged
+        # the carried villages' record placements are inherited by the new version of the
+        # layer (geo.placements): no row is copied
         if old is not None:
-            # rows that passed the table's CHECKs when first written: not evaluated again (a third
-            # of the copy's time); one range of the primary key per kind
-            conn.execute("PRAGMA ignore_check_constraints = ON")
-            try:
-                for kind in ("incident", "camera", "group"):
-                    conn.execute(
-                        "INSERT INTO record_areas (kind, set_id, record_id, code, method) "
-                        "SELECT kind, ?, record_id, code, method FROM record_areas WHERE kind = ? AND set_id = ? "
-                        "AND code NOT IN (SELECT value FROM json_each(?))", (set_id, kind, old.id, _jl(old_codes)))
-            finally:
-                conn.execute("PRAGMA ignore_check_constraints = OFF")
             _carry_crosswalks(db, conn, old.id, set_id, old_codes, new)
         placed = _replace_records(db, conn, old.id if old else None, cur_c.id, set_id, changed,
                                   old_codes, new_codes)
@@ -192,17 +185,13 @@ def _write_shares(conn, from_set, fcodes, fgeoms, to_set, tcodes, tgeoms) -> Non
 def _replace_records(db, conn, old_id, commune_set_id, new_id, changed, old_codes, new_codes) -> dict:
     """Place again, in the new layer only, the records that may belong to the changed communes."""
     placed: dict[str, int] = {}
-    changed_j, old_j, new_j = _jl(changed), _jl(old_codes), _jl(new_codes)
+    new_j = _jl(new_codes)
     both_j = _jl([*old_codes, *new_codes])
     for kind in ("incident", "camera", "group"):
         ids: set[str] = set()
         if old_id is not None and old_codes:
-            ids |= {r[0] for r in conn.execute(
-                "SELECT record_id FROM record_areas WHERE kind = ? AND set_id = ? "
-                "AND code IN (SELECT value FROM json_each(?))", (kind, old_id, old_j))}
-        ids |= {r[0] for r in conn.execute(
-            "SELECT record_id FROM record_areas WHERE kind = ? AND set_id = ? "
-            "AND code IN (SELECT value FROM json_each(?))", (kind, commune_set_id, changed_j))}
+            ids |= placements.record_ids_in(conn, kind, old_id, old_codes)
+        ids |= placements.record_ids_in(conn, kind, commune_set_id, changed)
         if kind == "group":
             ids |= {r[0] for r in conn.execute(
                 "SELECT id FROM groups WHERE deleted_at IS NULL AND village_code IN (SELECT value FROM json_each(?))",

@@ -315,17 +315,22 @@ def _placements(db, set_id):
                                   (set_id,)).fetchall())
 
 
+class _Undo(Exception):
+    pass
+
+
 def _fresh_placements(db, set_id):
-    """Placements of every record in ``set_id`` computed from scratch (then put back)."""
-    keep = db.conn.execute("SELECT kind, set_id, record_id, code, method FROM record_areas WHERE set_id = ?",
-                           (set_id,)).fetchall()
-    with store.transaction(db) as conn:
-        for kind in ("incident", "camera", "group"):
-            assign.place_records(db, kind, sets=[set_id])
-        fresh = _placements(db, set_id)
-        conn.execute("DELETE FROM record_areas WHERE set_id = ?", (set_id,))
-        conn.executemany("INSERT INTO record_areas VALUES (?,?,?,?,?)", keep)
-    return fresh
+    """Placements of every record in ``set_id`` computed from scratch (then rolled back)."""
+    out = {}
+    try:
+        with store.transaction(db):
+            for kind in ("incident", "camera", "group"):
+                assign.place_records(db, kind, sets=[set_id])
+            out["fresh"] = _placements(db, set_id)
+            raise _Undo
+    except _Undo:
+        pass
+    return out["fresh"]
 
 
 def test_twenty_officers_in_random_order_give_one_layer(tmp_path):
@@ -532,3 +537,96 @@ def test_the_village_map_names_communes_with_no_village_map(tmp_path, monkeypatc
     assert not app.exception, [e.value for e in app.exception]
     said = [str(c.value) for c in app.caption if "Chưa có bản đồ thôn" in str(c.value)]
     assert said and "Xã 10" in said[0] and "Xã 00" not in said[0]
+
+
+def _spans(db, record_ids=None):
+    rows = db.conn.execute("SELECT kind, set_id, record_id, code, method, until_set FROM record_spans "
+                           "ORDER BY 1, 2, 3").fetchall()
+    return rows if record_ids is None else [r for r in rows if r[2] not in record_ids]
+
+
+def test_layer_versions_share_placements_and_approval_writes_only_the_communes_records(tmp_path):
+    """Item 7: approving commune X writes placement rows for X's records only; every other
+    record's rows are untouched (inherited by the new version, not copied), every version
+    keeps the placements it had, and records added or moved later are placed in every
+    version exactly as placing from scratch would."""
+    db, sc, parts = make_grid(tmp_path / "grid.db", nx=3, ny=2)
+    order = sorted(parts)
+    seen: dict[int, list] = {}
+    for c in order:
+        before = _spans(db)
+        in_c = {r[0] for r in db.conn.execute(
+            "SELECT record_id FROM record_areas WHERE set_id = ? AND code = ?", (sc, c))}
+        old = areas.current_set(db, "village")
+        if old is not None:
+            in_c |= {r[0] for r in db.conn.execute(
+                "SELECT record_id FROM record_areas WHERE set_id = ? AND code IN "
+                "(SELECT code FROM areas WHERE set_id = ? AND parent_code = ?)", (old.id, old.id, c))}
+        in_c |= {r[0] for r in db.conn.execute(            # groups coded with its new villages' codes
+            "SELECT id FROM groups WHERE village_code IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(parts[c]["code"])),))}
+        out = submissions.submit(db, parts[c], c, user=None)
+        assert out["status"] == "approved"
+        # the other records' rows are exactly as before: nothing copied, nothing rewritten
+        assert _spans(db, in_c) == [r for r in before if r[2] not in in_c]
+        assert len(_spans(db)) - len(before) <= 2 * len(in_c)
+        seen[out["set_id"]] = _placements(db, out["set_id"])
+    versions = [s.id for s in areas.list_sets(db, "village")]
+    assert sorted(versions) == sorted(seen) and len(versions) == len(order)
+    for v in versions:           # every version keeps what it had, and it is right
+        assert _placements(db, v) == seen[v] == _fresh_placements(db, v)
+    # a record added later and one moved to another commune: placed in every version
+    # as from scratch
+    with store.transaction(db) as conn:
+        conn.execute("INSERT INTO incidents (id, occurred_on, category, lon, lat) VALUES "
+                     "('new1', '2026-03-02', 'hinh_su', ?, ?)", (X0 + 0.01, Y0 + 0.01))
+        conn.execute("UPDATE incidents SET lon = ?, lat = ? WHERE id = 'i0'", (X0 + 0.14, Y0 + 0.09))
+    assign.assign_records(db, "incident", ids=["new1", "i0"])
+    for v in versions:
+        got = _placements(db, v)
+        assert got == _fresh_placements(db, v)
+        assert ("incident", "new1") in {(k, r) for k, r, _ in got}
+    # and a full re-placement of one version changes nothing
+    before = {v: _placements(db, v) for v in versions}
+    assign.assign_set(db, versions[2])
+    assert {v: _placements(db, v) for v in versions} == before
+
+
+def test_migration_keeps_every_placement_of_a_database_from_before(tmp_path):
+    """A database from before the spans: record_areas was a table with a full copy per
+    village-layer version; after the migration the view gives exactly the same rows."""
+    import sqlite3
+
+    from geo import schema
+    mine = next(i for i, m in enumerate(schema.MIGRATIONS)
+                if any(isinstance(s, str) and "RENAME TO record_spans" in s for s in m))
+    p = tmp_path / "old.db"
+    conn = sqlite3.connect(p, isolation_level=None)
+    for i, m in enumerate(schema.MIGRATIONS[:mine]):
+        for statement in m:
+            statement(conn) if callable(statement) else conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {i + 1}")
+    for sid, level, replaces in ((1, "commune", None), (2, "village", None), (3, "village", 2)):
+        conn.execute("INSERT INTO boundary_sets (id, name, level, imported_at, replaces_set_id) "
+                     "VALUES (?, 's', ?, '2026-01-01', ?)", (sid, level, replaces))
+    rows = [("incident", 1, "a", "C1", "point"), ("incident", 2, "a", "T1", "point"),
+            ("incident", 3, "a", "T1", "point"), ("incident", 3, "b", "T2", "code"),
+            ("group", 2, "g", "T1", "code")]
+    conn.executemany("INSERT INTO record_areas VALUES (?,?,?,?,?)", rows)
+    conn.close()
+    db = store.open_db(p, create=False)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    got = db.conn.execute("SELECT kind, set_id, record_id, code, method FROM record_areas "
+                          "ORDER BY 2, 1, 3").fetchall()
+    assert got == sorted(rows, key=lambda r: (r[1], r[0], r[2]))
+
+
+def test_reading_placements_of_one_set_goes_through_the_key(tmp_path):
+    """The view's plan: the spans of one set's layer versions, each through the primary key
+    (a range scan of every span of the kind would make the data-quality check quadratic)."""
+    db = store.open_db(tmp_path / "p.db")
+    for sql in ("SELECT record_id, code FROM record_areas WHERE kind = 'incident' AND set_id = 3",
+                "SELECT 1 FROM incidents t WHERE NOT EXISTS (SELECT 1 FROM record_areas ra WHERE "
+                "ra.kind = 'incident' AND ra.set_id IN (1, 2) AND ra.record_id = t.id)"):
+        plan = " | ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "SEARCH s USING PRIMARY KEY (kind=? AND set_id=?" in plan, plan
