@@ -276,6 +276,8 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE record_spans ADD COLUMN until_set INTEGER REFERENCES boundary_sets(id)",
         # the records of some areas (a commune whose villages are replaced) without a scan
         "CREATE INDEX record_spans_code ON record_spans (kind, code)",
+        # and the incidents known only by such an area's code
+        "CREATE INDEX incidents_area_code ON incidents (area_code) WHERE area_code IS NOT NULL",
         RECORD_AREAS_VIEW,
     ],
 ]

@@ -198,7 +198,8 @@ def _replace_records(db, conn, old_id, commune_set_id, new_id, changed, old_code
                 (both_j,))}
         elif kind == "incident":
             ids |= {r[0] for r in conn.execute(
-                "SELECT id FROM incidents WHERE deleted_at IS NULL AND area_code IN (SELECT value FROM json_each(?))",
+                "SELECT id FROM incidents WHERE area_code IS NOT NULL AND area_code IN (SELECT value FROM json_each(?)) "
+                "AND deleted_at IS NULL",
                 (new_j,))}
         if not ids:
             placed[kind] = 0
