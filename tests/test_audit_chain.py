@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-from geo import audit, schema, store
+from geo import audit, store
 
 
 def write_rows(db, n=5):
@@ -93,14 +93,9 @@ def test_an_insert_that_does_not_continue_the_chain_is_refused(db):
 
 def test_migration_chains_rows_written_before(tmp_path):
     """A database from before the chain: its rows get hashes, in order, and verify passes."""
-    number = next(i for i, m in enumerate(schema.MIGRATIONS, 1)
-                  if any(isinstance(s, str) and "ADD COLUMN row_hash" in s for s in m))
+    from old_schema import database_before
     p = tmp_path / "old.db"
-    conn = sqlite3.connect(p, isolation_level=None)
-    for m in schema.MIGRATIONS[:number - 1]:
-        for s in m:
-            s(conn) if callable(s) else conn.execute(s)
-    conn.execute(f"PRAGMA user_version = {number - 1}")
+    conn = database_before(p, "ADD COLUMN row_hash")
     for i in range(4):
         conn.execute("INSERT INTO audit_log (at, username, action, target_id) VALUES (?, ?, ?, ?)",
                      (f"2026-01-0{i + 1}", "old", "create", f"x{i}"))

@@ -6,7 +6,6 @@ Before the fix the core-force column was read as a number, so a group file with 
 category had that row rejected although the README promised "khác"."""
 import datetime as dt
 import json
-import sqlite3
 import subprocess
 import sys
 
@@ -115,13 +114,9 @@ def test_unknown_category_counts_as_khac_with_its_label_kept(tiny):
 
 def test_migration_converts_the_integer_column(tmp_path):
     """A database from before: core_force INTEGER holding numbers (and, by accident, a text)."""
-    mine = next(i for i, m in enumerate(schema.MIGRATIONS) if any(isinstance(s, str) and "RENAME COLUMN core_force" in s for s in m))
+    from old_schema import database_before
     p = tmp_path / "old.db"
-    conn = sqlite3.connect(p, isolation_level=None)
-    for i, m in enumerate(schema.MIGRATIONS[:mine]):
-        for statement in m:
-            statement(conn) if callable(statement) else conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {i + 1}")
+    conn = database_before(p, "RENAME COLUMN core_force")
     conn.execute("INSERT INTO groups (id, name, model_type, core_force, notes) VALUES "
                  "('a', 'A', 'khac', 4, NULL), ('b', 'B', 'khac', 'CCB', 'ghi chú'), ('c', 'C', 'khac', NULL, NULL)")
     conn.execute("INSERT INTO incidents (id, occurred_on, category) VALUES ('i', '2026-01-01', 'hinh_su')")

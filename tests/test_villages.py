@@ -595,17 +595,9 @@ def test_layer_versions_share_placements_and_approval_writes_only_the_communes_r
 def test_migration_keeps_every_placement_of_a_database_from_before(tmp_path):
     """A database from before the spans: record_areas was a table with a full copy per
     village-layer version; after the migration the view gives exactly the same rows."""
-    import sqlite3
-
     from geo import schema
-    mine = next(i for i, m in enumerate(schema.MIGRATIONS)
-                if any(isinstance(s, str) and "RENAME TO record_spans" in s for s in m))
-    p = tmp_path / "old.db"
-    conn = sqlite3.connect(p, isolation_level=None)
-    for i, m in enumerate(schema.MIGRATIONS[:mine]):
-        for statement in m:
-            statement(conn) if callable(statement) else conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {i + 1}")
+    from old_schema import database_before
+    conn = database_before(tmp_path / "old.db", "RENAME TO record_spans")
     for sid, level, replaces in ((1, "commune", None), (2, "village", None), (3, "village", 2)):
         conn.execute("INSERT INTO boundary_sets (id, name, level, imported_at, replaces_set_id) "
                      "VALUES (?, 's', ?, '2026-01-01', ?)", (sid, level, replaces))
@@ -614,7 +606,7 @@ def test_migration_keeps_every_placement_of_a_database_from_before(tmp_path):
             ("group", 2, "g", "T1", "code")]
     conn.executemany("INSERT INTO record_areas VALUES (?,?,?,?,?)", rows)
     conn.close()
-    db = store.open_db(p, create=False)
+    db = store.open_db(tmp_path / "old.db", create=False)
     assert db.conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     got = db.conn.execute("SELECT kind, set_id, record_id, code, method FROM record_areas "
                           "ORDER BY 2, 1, 3").fetchall()
