@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "boundaries"
 TODAY = dt.date(2026, 11, 20)
 
 _real_connect = socket.socket.connect
+MAIN_MODULE = sys.modules["__main__"]   # pytest's own (see real_main_module)
 
 
 def _is_local(address) -> bool:
@@ -38,6 +40,17 @@ def no_network(monkeypatch):
             raise AssertionError(f"network access attempted: {address!r}")
         return _real_connect(self, address)
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def real_main_module():
+    """Put pytest's ``__main__`` module back after each test.
+
+    Streamlit's AppTest installs the page script (app.py) as ``sys.modules['__main__']`` and
+    leaves it there; a later test's ``multiprocessing`` 'spawn' child would then import and run
+    app.py before its target (seconds each, and it built data/antt.db in the work tree)."""
+    yield
+    sys.modules["__main__"] = MAIN_MODULE
 
 
 def make_tiny(path) -> dict:
