@@ -119,9 +119,22 @@ def make_tiny(path) -> dict:
     return {"db": db, "path": Path(path), "province": sp, "old": so, "communes": sc, "villages": sv}
 
 
+@pytest.fixture(scope="session")
+def tiny_template(tmp_path_factory) -> dict:
+    """make_tiny's database, built once for the session (closed; copy it, never write to it)."""
+    t = make_tiny(tmp_path_factory.mktemp("tiny-template") / "tiny.db")
+    t["db"].conn.close()
+    return {k: v for k, v in t.items() if k != "db"}
+
+
 @pytest.fixture
-def tiny(tmp_path):
-    return make_tiny(tmp_path / "tiny.db")
+def tiny(tmp_path, tiny_template):
+    """A fresh copy of make_tiny's database for this test (same ids and figures as make_tiny(path)),
+    copied through SQLite's backup API from the session's one build instead of built anew."""
+    from browser import copy_db
+    from geo import store
+    path = copy_db(tiny_template["path"], tmp_path)
+    return {**tiny_template, "db": store.open_db(path), "path": path}
 
 
 @pytest.fixture(scope="session")
@@ -138,3 +151,10 @@ def logged_in(at, role: str = "admin", area: str | None = None, username: str | 
     from geo import auth
     at.session_state["user"] = auth.User(username=username or f"test_{role}", role=role, area_code=area)
     return at
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Close the session's one Chromium (tests/browser.py), if a test started it."""
+    browser = sys.modules.get("browser")
+    if browser is not None and hasattr(browser, "close_shared_browser"):
+        browser.close_shared_browser()
