@@ -5,6 +5,7 @@ assert that the app never tried to reach another host.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import socket
@@ -87,29 +88,60 @@ def is_local_url(url: str) -> bool:
     return p.hostname in ("127.0.0.1", "localhost", "::1")
 
 
+_SHARED: dict = {"playwright": None, "browser": None}
+
+
+def shared_browser():
+    """One headless Chromium for the whole test session (started on first use, relaunched if it
+    died); each :func:`browser_page` gets a new context of its own, so no cookie, storage or
+    cache passes from one test to the next."""
+    browser = _SHARED["browser"]
+    if browser is None or not browser.is_connected():
+        if _SHARED["playwright"] is None:
+            from playwright.sync_api import sync_playwright
+            _SHARED["playwright"] = sync_playwright().start()
+            atexit.register(close_shared_browser)
+        browser = _SHARED["playwright"].chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                        args=CHROMIUM_ARGS)
+        _SHARED["browser"] = browser
+    return browser
+
+
+def close_shared_browser() -> None:
+    browser, pw = _SHARED["browser"], _SHARED["playwright"]
+    _SHARED["browser"] = _SHARED["playwright"] = None
+    with contextlib.suppress(Exception):
+        if browser is not None:
+            browser.close()
+    with contextlib.suppress(Exception):
+        if pw is not None:
+            pw.stop()
+
+
 @contextlib.contextmanager
 def browser_page(viewport=(1400, 900)):
-    """A Chromium page whose non-local requests are blocked; yields (page, blocked_urls)."""
-    from playwright.sync_api import sync_playwright
+    """A Chromium page whose non-local requests are blocked; yields (page, blocked_urls).
+
+    The page lives in a new browser context (its own cookies, storage and cache) of the
+    session's one Chromium (:func:`shared_browser`), closed afterwards."""
     blocked: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="vi-VN")
+    context = shared_browser().new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                           locale="vi-VN")
 
-        def guard(route):
-            if is_local_url(route.request.url):
-                route.continue_()
-            else:
-                blocked.append(route.request.url)
-                route.abort()
+    def guard(route):
+        if is_local_url(route.request.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
 
+    try:
         context.route("**/*", guard)
         page = context.new_page()
-        try:
-            yield page, blocked
-        finally:
+        yield page, blocked
+    finally:
+        with contextlib.suppress(Exception):
             context.close()
-            browser.close()
 
 
 def copy_db(src: Path, dst_dir: Path) -> Path:
