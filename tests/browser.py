@@ -144,6 +144,35 @@ def browser_page(viewport=(1400, 900)):
             context.close()
 
 
+# what the page shows, for settle(): the script's run state and the text of the page and of its
+# same-origin frames (components)
+_SHOWN = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const parts = [app ? app.getAttribute('data-test-script-state') : 'none',
+                 document.querySelectorAll("[data-testid='stStatusWidget']").length, document.body.innerText];
+  document.querySelectorAll('iframe').forEach(f => { try { parts.push(f.contentDocument.body.innerText); }
+                                                      catch (e) { parts.push('?'); } });
+  return JSON.stringify(parts); }"""
+
+
+def settle(page, quiet_ms: int = 1500, timeout: float = 60) -> None:
+    """Wait until Streamlit has finished running the script and nothing shown has changed for
+    ``quiet_ms`` (instead of a fixed pause): the page, its frames and Streamlit's run state."""
+    deadline = time.time() + timeout
+    last, since = None, time.time()
+    while time.time() < deadline:
+        try:
+            now = page.evaluate(_SHOWN)
+        except Exception:  # navigating
+            now = None
+        if now != last:
+            last, since = now, time.time()
+        elif now is not None and '"notRunning",0,' in now and (time.time() - since) * 1000 >= quiet_ms:
+            return
+        page.wait_for_timeout(200)   # not time.sleep: the request guard runs only inside Playwright's calls
+    raise AssertionError(f"the page did not settle within {timeout} s")
+
+
 def copy_db(src: Path, dst_dir: Path) -> Path:
     """A copy of the database through SQLite's backup API (copying the file with
     plain I/O would drop this process's locks on it; see geo.store.connect_file)."""
