@@ -122,7 +122,20 @@ def make_tiny(path) -> dict:
 @pytest.fixture(scope="session")
 def tiny_template(tmp_path_factory) -> dict:
     """make_tiny's database, built once for the session (closed; copy it, never write to it)."""
-    t = make_tiny(tmp_path_factory.mktemp("tiny-template") / "tiny.db")
+    return closed(make_tiny(tmp_path_factory.mktemp("tiny-template") / "tiny.db"))
+
+
+def fresh_copy(template: dict, dst_dir) -> dict:
+    """An open copy, through SQLite's backup API, of a database described as make_tiny returns it
+    (``path`` and the set ids): the same dict with ``db`` opened on the copy in ``dst_dir``."""
+    from browser import copy_db
+    from geo import store
+    path = copy_db(Path(template["path"]), Path(dst_dir))
+    return {**{k: v for k, v in template.items() if k != "db"}, "db": store.open_db(path), "path": path}
+
+
+def closed(t: dict) -> dict:
+    """``t`` without its (now closed) connection: a template for :func:`fresh_copy`."""
     t["db"].conn.close()
     return {k: v for k, v in t.items() if k != "db"}
 
@@ -131,10 +144,7 @@ def tiny_template(tmp_path_factory) -> dict:
 def tiny(tmp_path, tiny_template):
     """A fresh copy of make_tiny's database for this test (same ids and figures as make_tiny(path)),
     copied through SQLite's backup API from the session's one build instead of built anew."""
-    from browser import copy_db
-    from geo import store
-    path = copy_db(tiny_template["path"], tmp_path)
-    return {**tiny_template, "db": store.open_db(path), "path": path}
+    return fresh_copy(tiny_template, tmp_path)
 
 
 @pytest.fixture(scope="session")
