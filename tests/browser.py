@@ -49,36 +49,47 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
     """Start ``streamlit run serve.py`` (the pages of app.py and the session-cookie routes) on a
-    free port with ``ANTT_DB=db_path``; yield its URL."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    free port with ``ANTT_DB=db_path``; yield its URL.  A port taken meanwhile (by another test
+    worker's server: streamlit then exits with "Port … is not available") gets a new one."""
     full_env = {**os.environ, "ANTT_DB": str(db_path), **(env or {})}
-    log = open(db_path.parent / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                log.flush()
-                raise RuntimeError("streamlit did not start:\n" + (db_path.parent / log.name).read_text()[-3000:])
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
+    for attempt in range(3):
+        port = free_port()
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+        log_path = db_path.parent / f"streamlit-{port}.log"
+        log = open(log_path, "w")
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            deadline = time.time() + timeout
+            while True:
+                try:
+                    log.flush()
+                    ours = f"URL: {url}" in log_path.read_text()   # this server has the port (not another's)
+                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                        if r.status == 200 and ours:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.time() > deadline:
+                    log.flush()
+                    text = log_path.read_text()
+                    if proc.poll() is not None and "is not available" in text and attempt < 2:
+                        break
+                    raise RuntimeError("streamlit did not start:\n" + text[-3000:])
+                time.sleep(0.3)
+            if proc.poll() is not None:      # the port was taken: try another
+                continue
+            yield url
+            return
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
 
 
 def is_local_url(url: str) -> bool:

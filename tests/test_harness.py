@@ -21,3 +21,29 @@ def test_the_next_test_has_the_real_main_module_back():
     first: app.py, which built data/antt.db in the work tree and made
     test_login_throttle's eight guessers take 139 s instead of 8 s."""
     assert sys.modules["__main__"] is conftest.MAIN_MODULE
+
+
+def test_running_app_moves_on_from_a_port_taken_meanwhile(tmp_path, monkeypatch):
+    """Two test workers start app servers at once: a port another server took between
+    free_port() and streamlit's bind must give a new port, never a URL served by the other one."""
+    import socket
+    import urllib.request
+
+    import browser
+    other = socket.socket()
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    taken = other.getsockname()[1]
+    real, handed = browser.free_port, []
+
+    def taken_first() -> int:        # the first port handed out is one another server holds
+        handed.append(1)
+        return taken if len(handed) == 1 else real()
+    monkeypatch.setattr(browser, "free_port", taken_first)
+    try:
+        with browser.running_app(tmp_path / "x.db") as url:
+            assert url != f"http://127.0.0.1:{taken}" and len(handed) == 2
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=5) as r:
+                assert r.status == 200
+    finally:
+        other.close()
