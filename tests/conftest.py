@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import socket
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures" / "boundaries"
 TODAY = dt.date(2026, 11, 20)
 
 _real_connect = socket.socket.connect
+MAIN_MODULE = sys.modules["__main__"]   # pytest's own (see real_main_module)
 
 
 def _is_local(address) -> bool:
@@ -38,6 +40,17 @@ def no_network(monkeypatch):
             raise AssertionError(f"network access attempted: {address!r}")
         return _real_connect(self, address)
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def real_main_module():
+    """Put pytest's ``__main__`` module back after each test.
+
+    Streamlit's AppTest installs the page script (app.py) as ``sys.modules['__main__']`` and
+    leaves it there; a later test's ``multiprocessing`` 'spawn' child would then import and run
+    app.py before its target (seconds each, and it built data/antt.db in the work tree)."""
+    yield
+    sys.modules["__main__"] = MAIN_MODULE
 
 
 def make_tiny(path) -> dict:
@@ -106,9 +119,32 @@ def make_tiny(path) -> dict:
     return {"db": db, "path": Path(path), "province": sp, "old": so, "communes": sc, "villages": sv}
 
 
+@pytest.fixture(scope="session")
+def tiny_template(tmp_path_factory) -> dict:
+    """make_tiny's database, built once for the session (closed; copy it, never write to it)."""
+    return closed(make_tiny(tmp_path_factory.mktemp("tiny-template") / "tiny.db"))
+
+
+def fresh_copy(template: dict, dst_dir) -> dict:
+    """An open copy, through SQLite's backup API, of a database described as make_tiny returns it
+    (``path`` and the set ids): the same dict with ``db`` opened on the copy in ``dst_dir``."""
+    from browser import copy_db
+    from geo import store
+    path = copy_db(Path(template["path"]), Path(dst_dir))
+    return {**{k: v for k, v in template.items() if k != "db"}, "db": store.open_db(path), "path": path}
+
+
+def closed(t: dict) -> dict:
+    """``t`` without its (now closed) connection: a template for :func:`fresh_copy`."""
+    t["db"].conn.close()
+    return {k: v for k, v in t.items() if k != "db"}
+
+
 @pytest.fixture
-def tiny(tmp_path):
-    return make_tiny(tmp_path / "tiny.db")
+def tiny(tmp_path, tiny_template):
+    """A fresh copy of make_tiny's database for this test (same ids and figures as make_tiny(path)),
+    copied through SQLite's backup API from the session's one build instead of built anew."""
+    return fresh_copy(tiny_template, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +161,10 @@ def logged_in(at, role: str = "admin", area: str | None = None, username: str | 
     from geo import auth
     at.session_state["user"] = auth.User(username=username or f"test_{role}", role=role, area_code=area)
     return at
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Close the session's one Chromium (tests/browser.py), if a test started it."""
+    browser = sys.modules.get("browser")
+    if browser is not None and hasattr(browser, "close_shared_browser"):
+        browser.close_shared_browser()

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from browser import browser_page, copy_db, log_in, require_browser, running_app
+from browser import browser_page, copy_db, log_in, require_browser, running_app, settle
 from geo import areas, auth, store
 from geo.periods import preset
 
@@ -82,13 +82,13 @@ def test_viewer_never_receives_descriptions_or_exact_points(app):
         page.goto(app["url"] + "/?level=village&period=last_year&layers=heat,cameras,groups")
         log_in(page, "lanh_dao", PASSWORD)
         map_frame(page)
-        page.wait_for_timeout(2000)
+        settle(page)                                  # the script ran, nothing shown changes any more
         pages_seen = [everything_sent(page)]
         for path in ("compstat", "trends", "coverage", "hotspots", "meeting"):
             # through the sidebar: a full page load would be a new (logged-out) session
             page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
             page.wait_for_url(f"**/{path}**", timeout=60_000)
-            page.wait_for_timeout(4000)
+            settle(page)
             pages_seen.append(everything_sent(page))
         sent = "\n".join(pages_seen)
         assert not [d for d, _, _ in sample if d in sent]

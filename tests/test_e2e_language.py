@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from browser import browser_page, copy_db, log_in, require_browser, running_app
+from browser import browser_page, copy_db, log_in, require_browser, running_app, settle
 from geo import demo, i18n
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +57,7 @@ def test_no_english_text_in_vietnamese_mode_at_1920x1080(app):
         for name in PAGES:
             page.goto(f"{app}/{name}")                     # a full load: the session cookie keeps the login
             page.get_by_role("button", name="Đăng xuất").first.wait_for(timeout=90_000)
-            page.wait_for_timeout(5000)
+            settle(page)                                   # the script ran, nothing changes any more
             if name in ("boundaries", "data"):
                 page.get_by_text(re.compile("^Tối đa 200 MB mỗi tệp")).first.wait_for(timeout=30_000)
             if name == "khong-co-trang-nay":

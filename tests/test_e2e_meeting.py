@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from browser import browser_page, copy_db, log_in, require_browser, running_app
+from browser import browser_page, copy_db, log_in, require_browser, running_app, settle
 from geo import areas, demo, filters, store, views
 from test_e2e import count_shapes, map_frame
 
@@ -106,15 +106,19 @@ def test_presentation_steps_through_two_saved_views(app):
         page.get_by_text("Khung 2/2").wait_for()
         wait_for(lambda: "slide=2" in href(page), what="slide=2 in the URL")
         # the keyboard: left, right
+        settle(page)   # the rerun has finished: its buttons (and their shortcuts) are the new ones
         page.keyboard.press("ArrowLeft")
         heading(page, a.name)
         wait_for(lambda: "slide=1" in href(page), what="slide=1 in the URL")
+        settle(page)
         page.keyboard.press("ArrowRight")
         heading(page, b.name)
         # a presentation clicker's Page Up
+        settle(page)
         page.keyboard.press("PageUp")
         heading(page, a.name)
         # Esc leaves presentation mode: the sidebar and its filters are back
+        settle(page)
         page.keyboard.press("Escape")
         heading(page, "Họp giao ban")
         page.get_by_test_id("stSidebar").wait_for()

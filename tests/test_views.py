@@ -4,18 +4,25 @@ import json
 
 import pytest
 
+from conftest import closed, fresh_copy
 from geo import audit, auth, filters, schema, store, views
 
 
-@pytest.fixture(autouse=True)
-def users(request):
-    """Accounts the tests act as (views resolve their user like every write of geo)."""
-    if "tiny" not in request.fixturenames:
-        return
-    db = request.getfixturevalue("tiny")["db"]
+@pytest.fixture(scope="module")
+def with_users(tiny_template, tmp_path_factory):
+    """The tiny database with the accounts the tests act as (views resolve their user like every
+    write of geo), made once for the module: five Argon2 hashes are seconds on a loaded machine."""
+    t = fresh_copy(tiny_template, tmp_path_factory.mktemp("views"))
     for name, role in (("canbo1", "viewer"), ("u1", "viewer"), ("u2", "viewer"), ("khach", "viewer"),
                        ("sep", "admin")):
-        auth.create_user(db, name, "mat-khau-1234", role)
+        auth.create_user(t["db"], name, "mat-khau-1234", role)
+    return closed(t)
+
+
+@pytest.fixture
+def tiny(with_users, tmp_path):
+    """This module's tiny: a fresh copy, per test, of the one with the accounts."""
+    return fresh_copy(with_users, tmp_path)
 
 
 def q(**kw):

@@ -19,7 +19,7 @@ from geo.boundaries import BoundaryError
 from geo.boundaries import versions as bv
 from geo.periods import Period
 
-from conftest import ROOT
+from conftest import ROOT, closed, fresh_copy
 
 X0, Y0, D = 106.0, 21.0, 0.1
 PW = "matkhau-an-toan"
@@ -40,13 +40,21 @@ def c00_villages(prefix="T", x0=X0, y0=Y0):
                  (f"{prefix}2", "Thôn Hai", shapely.box(x0 + D / 2, y0, x0 + D, y0 + D))])
 
 
-@pytest.fixture
-def officers(tiny):
-    db = tiny["db"]
+@pytest.fixture(scope="module")
+def officers_template(tiny_template, tmp_path_factory):
+    """The tiny database with three commune officers and a viewer, made once for the module
+    (four Argon2 hashes are seconds on a loaded machine)."""
+    t = fresh_copy(tiny_template, tmp_path_factory.mktemp("officers"))
     for name, area in (("xa00", "C00"), ("xa10", "C10"), ("xa01", "C01")):
-        auth.create_user(db, name, PW, "officer", area)
-    auth.create_user(db, "lanhdao", PW, "viewer")
-    return tiny
+        auth.create_user(t["db"], name, PW, "officer", area)
+    auth.create_user(t["db"], "lanhdao", PW, "viewer")
+    return closed(t)
+
+
+@pytest.fixture
+def officers(officers_template, tmp_path):
+    """A fresh copy, per test, of the tiny database with the officers."""
+    return fresh_copy(officers_template, tmp_path)
 
 
 def run_cli(*args, stdin=None):
