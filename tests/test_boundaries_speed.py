@@ -1,8 +1,8 @@
-"""Speed: a ~2,000-polygon, ~20 MB VN-2000 shapefile (the fixture communes cut
-into villages and densified) reads, reprojects and repairs well under 5 s."""
+"""A ~2,000-polygon, ~20 MB VN-2000 shapefile (the fixture communes cut into villages
+and densified) reads, reprojects and repairs completely.  Its time is measured in
+bench/bench_boundaries.py, never asserted here (the team rule: times are printed)."""
 from __future__ import annotations
 
-import time
 import zipfile
 
 import pytest
@@ -30,18 +30,12 @@ def big_zip(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_big_shapefile_under_5_seconds(big_zip):
+def test_big_shapefile_reads_reprojects_and_repairs_whole(big_zip):
     zpath, size, _ = big_zip
     assert 18 * 2**20 < size < 24 * 2**20
-    t = time.perf_counter()
     p = prepare(zpath, level="village")
-    total = time.perf_counter() - t
-    core = sum(p.timings[k] for k in ("read", "text", "crs", "repair"))
-    print(f"\n{len(p.gdf)} polygons, {size / 2**20:.1f} MB: total {total:.2f} s, "
-          f"read+reproject+repair {core:.2f} s, timings {p.timings}")
     assert 1900 <= len(p.gdf) <= 2100
     assert p.datum_shift is not None and p.crs_used == "EPSG:5899"
     assert shapely.is_valid(p.gdf.geometry.values).all()
     assert p.gdf["parent_code"].notna().all()
-    assert core < 5.0
-    assert total < 10.0
+    assert {"read", "text", "crs", "repair"} <= set(p.timings)     # the steps bench/ reports
