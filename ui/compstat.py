@@ -3,13 +3,12 @@
 Every number comes from :mod:`geo.compstat` (itself read from ``area_stats``):
 this page only sorts, colours and formats.
 """
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import areas, cellsafe, compstat, maps, metrics, stats, trends
+from geo import areas, cellsafe, compstat, maps, metrics, stats
 from ui import filters, unplaced
 from ui.session import acting_user, database, fmt, show_demo_banner, t
 
@@ -24,7 +23,7 @@ SHOWN = [("name", "name"), ("incidents", "incidents"), ("incidents_prev", "incid
          ("change", "change"), ("change_pct", "change_pct"), ("z", "z"), ("mark", "real_change"),
          ("incidents_last_year", "incidents_last_year"), ("change_ly", "change_ly"),
          ("change_ly_pct", "change_ly_pct"), ("z_ly", "z_ly"), ("mark_ly", "real_change_ly")]
-SPARK_MONTHS = 12
+SPARK_MONTHS = compstat.SPARK_MONTHS
 Z_COLOR = {"up": "red", "down": "green", "off": "gray"}   # more incidents is worse
 DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]   # as the map page: falling is green
 SORTS = ["z", "change", "change_pct", "incidents", "z_ly", "change_ly", "change_ly_pct",
@@ -87,16 +86,6 @@ def z_arrow(z) -> str:
     return "up" if z > 0 else "down"
 
 
-def sparklines(db, set_id: int, codes: list[str], end: dt.date, categories) -> dict[str, list[int]]:
-    """Incidents per month over the SPARK_MONTHS months to ``end``, per area (geo.trends)."""
-    if not codes:
-        return {}
-    start = (pd.Timestamp(end) - pd.DateOffset(months=SPARK_MONTHS - 1)).replace(day=1).date()
-    ser = trends.incident_series(db, set_id, start, end, freq="month", categories=list(categories) or None,
-                                 areas=list(codes), by="area")
-    return {c: [int(v) for v in ser[c]] if c in ser.columns else [] for c in codes}
-
-
 def change_map(db, set_id: int, table: pd.DataFrame):
     """z per area, diverging (falling green, rising red), beside the lists."""
     values = metrics.metric_values(table, "z")
@@ -155,7 +144,7 @@ real_only = o3.checkbox(t("real_only"), key="cs_real_only")
 sfx = "" if against == "prev" else "_ly"
 top_cols = ["name", "incidents", "incidents_prev" if against == "prev" else "incidents_last_year",
             f"change{sfx}", f"z{sfx}", f"mark{sfx}"]
-spark = sparklines(db, f.set_id, list(table["code"]), f.end, f.categories)
+spark = compstat.sparklines(db, f.set_id, table["code"], f.end, f.categories, user=user)   # the officer's records only
 table = table.assign(spark=table["code"].map(spark))
 top_cols.insert(1, "spark")
 map_col, lists_col = st.columns([1.15, 1])
