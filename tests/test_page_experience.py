@@ -1,5 +1,7 @@
 """Everyday experience under AppTest (issue 13): officer scope in the filters, trends on the
 sidebar period, CompStat arrows and sparklines, boundary-page defaults, tables without "None"."""
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -178,3 +180,106 @@ def test_audit_log_in_vietnamese_with_local_times_and_no_none(at, tiny):
     assert not {"at", "username", "action", "before", "after", "detail"} & set(df.columns)
     assert df["Thời điểm"].str.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d").all()
     assert not df.isna().any().any() and "None" not in df.astype(str).to_numpy()
+
+
+# --------------------------------------------------------------------------- #
+# Tables: one helper (ui/grid.py), no "None"/"nan", numbers and dates in the language
+# --------------------------------------------------------------------------- #
+RAW_EMPTY = {"None", "nan", "NaN", "NaT", "<NA>", "null"}
+
+
+def shown_tables(at):
+    """The text every table of the run shows (the Styler's display values), one frame per table."""
+    import pyarrow as pa
+    out = []
+    for el in [*at.dataframe, *at.table]:
+        a = el.proto.arrow_data
+        assert a.HasField("styler"), "a table drawn without ui.grid (no display text)"
+        out.append(pa.ipc.open_stream(a.styler.display_values).read_pandas())
+    return out
+
+
+def test_no_direct_dataframe_outside_the_table_helper():
+    import ast
+    bad = []
+    for path in [*(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+        if path.name == "grid.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("dataframe", "table", "data_editor")
+                    and not (isinstance(node.func.value, ast.Name) and node.func.value.id in ("pd", "grid"))):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert bad == []
+
+
+@pytest.mark.parametrize("page, query", [
+    ("ui/map.py", {**MARCH, "level": "village"}),
+    ("ui/map.py", {**MARCH, "metric": "coverage_pct"}),
+    ("ui/coverage.py", {**MARCH, "level": "village"}),
+    ("ui/hotspots.py", MARCH),
+    ("ui/compstat.py", MARCH),
+    ("ui/about.py", {}),
+    ("ui/admin.py", {}),
+    ("ui/boundaries.py", {}),
+])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_tables_show_no_raw_empty_values_in_either_language(at, tiny, page, query, language):
+    from geo import submissions
+    submissions.reject  # noqa: B018  (the village-status table lists communes with no village map)
+    logged_in(at, "admin")
+    at.session_state["lang"] = language
+    at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception
+    frames = shown_tables(at)
+    assert frames or page == "ui/hotspots.py", "no table on the page"   # tiny: maybe no hot spot
+    for df in frames:
+        cells = {str(v).strip() for v in df.to_numpy().ravel() if not isinstance(v, (list, tuple))}
+        assert not cells & RAW_EMPTY, (page, df.head())
+        assert not [c for c in cells if re.fullmatch(r"\d{4}-\d\d-\d\d([ T].*)?", c)], (page, "ISO date shown")
+
+
+def test_table_numbers_and_dates_follow_the_language():
+    import datetime as dt
+    import pandas as pd
+    from ui import grid
+    df = pd.DataFrame({"n": [1234.5, None], "d": ["2026-03-01", None], "s": [None, "x"],
+                       "when": [pd.Timestamp("2026-03-01 10:00"), pd.NaT]})
+    vi = grid.styled(df, "vi", dates=["d"], decimals={"n": 1})
+    en = grid.styled(df, "en", dates=["d"], decimals={"n": 1})
+    assert vi._display_funcs[(0, 0)](1234.5) == "1.234,5" and en._display_funcs[(0, 0)](1234.5) == "1,234.5"
+    for sty in (vi, en):
+        assert [sty._display_funcs[(i, j)](df.iat[i, j]) for i in range(2) for j in range(4)][1:] == [
+            "01/03/2026", "—", "01/03/2026 10:00:00", "—", "—", "x", "—"]
+    assert grid.cell_text(dt.date(2026, 1, 2), "en") == "02/01/2026"
+
+
+def test_data_page_values_and_boundary_set_labels_in_the_language():
+    from geo import areas
+    from ui import boundaries, data
+    assert data.display_value("cameras", "radius_m", 1234.5, "vi") == "1.234,5"
+    assert data.display_value("cameras", "radius_m", 1234.5, "en") == "1,234.5"
+    s = areas.BoundarySet(id=3, name="Xã", level="commune", parent_set_id=None, valid_from="2019-01-01",
+                          valid_to="2025-06-30", source_file=None, source_crs=None, encoding=None,
+                          imported_at=None, imported_by=None, is_demo=False, areas=1, replaces_set_id=None)
+    for lang in ("vi", "en"):
+        label = boundaries.set_label(s, lang)
+        assert "01/01/2019 → 30/06/2025" in label and "2019-01-01" not in label
+
+
+def test_pages_format_numbers_in_the_page_language():
+    """No page formats a number with a fixed (Vietnamese) language: every call of
+    ``fmt_number``/``format_number`` in ui/ names the language, none is imported bare."""
+    import ast
+    bad = []
+    for path in (ROOT / "ui").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and any(a.name in ("format_number", "fmt_number") for a in node.names):
+                bad.append(f"{path.name}:{node.lineno} import")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("format_number", "fmt_number")
+                    and len(node.args) < 3 and not any(k.arg == "lang" for k in node.keywords)):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert bad == []

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, compstat, maps, metrics, stats
-from ui import filters, unplaced
+from ui import filters, grid, unplaced
 from ui.session import acting_user, database, fmt, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
@@ -59,9 +59,8 @@ def cell_styles(df: pd.DataFrame, cols: list[str], total_row: bool = False) -> p
 
 
 def styled(df: pd.DataFrame, cols: list[str], total_row: bool = False):
-    fmts = {c: (lambda v, d=DECIMALS.get(c, 0): fmt(v, d)) for c in cols
-            if c not in ("name", "code", "mark", "mark_ly", "spark")}
-    return df[cols].style.format(fmts).apply(lambda _: cell_styles(df, cols, total_row), axis=None)
+    """The cells' colours; their text is ui.grid's (numbers in the language, "—" when empty)."""
+    return df[cols].style.apply(lambda _: cell_styles(df, cols, total_row), axis=None)
 
 
 def column_config(cols: list[str]) -> dict:
@@ -159,8 +158,8 @@ for which, icon in (("worse", ":material/trending_up:"), ("better", ":material/t
         if top.empty:
             st.caption(t("none_found"))
         else:
-            st.dataframe(styled(top, top_cols), hide_index=True, width="stretch",
-                         column_config=column_config(top_cols), key=f"cs_top_{which}")
+            grid.show(styled(top, top_cols), column_config=column_config(top_cols), key=f"cs_top_{which}",
+                      decimals=DECIMALS)
 
 # --- the full table, sorted, with the totals row last
 st.markdown(f"##### {t('table')}")
@@ -174,8 +173,8 @@ full = pd.concat([rows, with_marks(pd.DataFrame([tot | {"name": t("total"), "cod
                  ignore_index=True)
 cols = [c for c, _ in SHOWN]
 cols.insert(1, "spark")
-st.dataframe(styled(full, cols, total_row=True), hide_index=True, width="stretch",
-             column_config=column_config(cols), height=min(38 + 35 * len(full), 640), key="cs_table")
+grid.show(styled(full, cols, total_row=True), column_config=column_config(cols), decimals=DECIMALS,
+          height=min(38 + 35 * len(full), 640), key="cs_table")
 st.caption(t("compstat_legend"))
 if unplaced.is_unplaced(table).any():
     st.caption(t("unplaced_note"))

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import areas, cellsafe, coverage, maps, stats, vocab
-from ui import filters, mapview, unplaced
+from ui import filters, grid, mapview, unplaced
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
@@ -94,8 +94,8 @@ table = unplaced.mark_names(df.sort_values(["coverage_pct", "code"], na_position
 table = table[["code", *cols, "placed"]]
 pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
        for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
-st.dataframe(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None), hide_index=True,
-             width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
+grid.show(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None),
+          height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
              column_config={c: pct.get(c) or st.column_config.Column(t(c), width=None if c == "name" else "small")
                             for c in cols})
 if not table["placed"].all():
@@ -120,8 +120,7 @@ if f.level == "village" and vset is not None and vset.parent_set_id is not None:
 if white.empty:
     st.caption(t("none_found"))
 else:
-    st.dataframe(white[wcols], hide_index=True, width="stretch", height=min(38 + 35 * len(white), 420),
-                 key="cov_white", column_config={c: st.column_config.Column(wlabels[c]) for c in wcols})
+    grid.show(white[wcols], labels=wlabels, height=min(38 + 35 * len(white), 420), key="cov_white")
 st.download_button(t("download_csv"), csv_bytes(white[wcols].rename(columns=wlabels)),
                    file_name=f"vung_trang_{f.end:%Y%m%d}.csv", mime="text/csv", icon=":material/download:",
                    key="cov_white_download", disabled=white.empty)
