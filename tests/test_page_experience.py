@@ -283,3 +283,15 @@ def test_pages_format_numbers_in_the_page_language():
                     and len(node.args) < 3 and not any(k.arg == "lang" for k in node.keywords)):
                 bad.append(f"{path.name}:{node.lineno}")
     assert bad == []
+
+
+@pytest.mark.parametrize("path, target, note", [
+    ("map", "", None), ("/map/", "", None), ("", "", None), ("compstat", "compstat", None),
+    ("Bản-đồ", "", None), ("so-sanh", "compstat", None), ("quan-tri", "admin", None),
+    ("khong-co-trang-nay", "", "nav_unknown"), ("data", "", "nav_not_allowed"),
+])
+def test_a_typed_path_opens_its_page_or_home_with_a_note(path, target, note):
+    from ui import nav
+    offered = {"", "compstat", "trends", "admin"}                 # e.g. a viewer: no "data"
+    every = offered | {"data", "boundaries"}
+    assert nav.route(path, offered, every) == (target, note)

@@ -10,7 +10,7 @@ from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, compstat, maps, metrics, stats
 from ui import filters, grid, unplaced
-from ui.session import acting_user, database, fmt, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
 UP, UP_REAL = "background-color: #fde2df; color: #8f1d14", "background-color: #f1948a; color: #5c0a05"
@@ -94,7 +94,7 @@ def change_map(db, set_id: int, table: pd.DataFrame):
     m = maps.choropleth(features, values, metric_label=t("z"), classes=classes,
                         tooltip_fields=[(c, t(c)) for c in ("incidents", "incidents_prev", "change", "change_pct")],
                         no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles())
+                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles(), lang=lang())
     maps.finish(m)
     return m
 

@@ -812,9 +812,9 @@ def _location_map(db, kind: str, rid: str | None, prefix: str, L: str, t) -> Non
         classes = maps.categorical_classes([t(f"level_{s.level}")], [AREA_COLOR])
         m = maps.choropleth(feats, {f["properties"]["code"]: 0 for f in feats["features"]},
                             metric_label=t("data_map_areas"), classes=classes, tiles=maps.default_tiles(),
-                            no_data_label=t("no_data"), areas_label=t("legend_areas"))
+                            no_data_label=t("no_data"), areas_label=t("legend_areas"), lang=L)
     else:
-        m = maps.base_map(tiles=maps.default_tiles())
+        m = maps.base_map(tiles=maps.default_tiles(), lang=L)
     if lon is not None and lat is not None:
         folium.CircleMarker([lat, lon], radius=7, color="#ffffff", weight=2, fill=True,
                             fill_color=POINT_COLOR, fill_opacity=1.0).add_to(m)

@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, hotspots, layers, maps, stats
 from ui import filters, grid
-from ui.session import acting_user, database, fmt, show_demo_banner, t
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # fixed class colours (ColorBrewer RdBu): red tones hot, blue tones cold, light grey not significant
 COLORS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "ns": "#f0f0f0",
@@ -75,7 +75,7 @@ m = maps.choropleth(features, values, metric_label=t("hot_spots"), classes=class
                     tooltip_fields=[("commune", t("commune")), ("incidents", t("incidents")), ("z", t("z")),
                                     ("p", t("p_value"))],
                     no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                    tiles=os.environ.get("ANTT_TILES") or None)
+                    tiles=os.environ.get("ANTT_TILES") or None, lang=lang())
 # gridded counts, never exact points (the same for every role); on demand: its blue rim reads as "cold"
 cells = layers.incident_heat(db, vset.id, f.period, f.categories,
                              set(hs["code"]) if (f.area or scope is not None) else None, user=user)
