@@ -295,3 +295,67 @@ def test_a_typed_path_opens_its_page_or_home_with_a_note(path, target, note):
     offered = {"", "compstat", "trends", "admin"}                 # e.g. a viewer: no "data"
     every = offered | {"data", "boundaries"}
     assert nav.route(path, offered, every) == (target, note)
+
+
+# --------------------------------------------------------------------------- #
+# Issue 10 item 6: a commune with no village map is marked on the village-level maps
+# --------------------------------------------------------------------------- #
+def drop_villages_of(tiny, commune: str):
+    from geo import store
+    with store.transaction(tiny["db"]) as conn:
+        conn.execute("DELETE FROM areas WHERE set_id = ? AND parent_code = ?", (tiny["villages"], commune))
+    store.bump_revision(tiny["db"])
+
+
+def map_component_args(at) -> dict:
+    import json
+    return json.loads(at.get("component_instance")[0].proto.json_args)
+
+
+def test_communes_without_villages_are_listed_per_scope(tiny):
+    from geo import mapdata
+    assert mapdata.communes_without_villages(tiny["db"], tiny["villages"]) == []
+    drop_villages_of(tiny, "C11")
+    assert mapdata.communes_without_villages(tiny["db"], tiny["villages"]) == ["C11"]
+    assert mapdata.communes_without_villages(tiny["db"], tiny["villages"], {"C00"}) == []
+    assert mapdata.communes_without_villages(tiny["db"], tiny["communes"]) == []      # not a village set
+    p = mapdata.no_map_payload(tiny["db"], tiny["villages"], label="Chưa có bản đồ thôn")
+    assert p["codes"] == ["C11"] and p["names"] == ["Xã 11"] and p["n"] == 1 and len(p["g"]) == 1
+
+
+@pytest.mark.parametrize("role, area, marked", [("admin", None, ["C11"]), ("officer", "C00", None)])
+def test_the_village_map_draws_a_commune_with_no_village_map_as_such(at, tiny, role, area, marked):
+    drop_villages_of(tiny, "C11")
+    logged_in(at, role, area)
+    at.query_params.update({**MARCH, "level": "village"})
+    at.run()
+    assert not at.exception
+    import json
+    args = map_component_args(at)
+    blobs = {**json.loads(args["blobs"])}
+    nomap = [b for b in blobs.values() if b.get("kind") == "nomap"]
+    if marked is None:                     # an officer of C00: nothing of another commune is sent
+        assert nomap == []
+        return
+    assert [b["data"]["codes"] for b in nomap] == [marked]
+    assert nomap[0]["data"]["label"] == "Chưa có bản đồ thôn" and nomap[0]["key"] in args["layers"]
+    # at commune level nothing is marked
+    at.radio(key="f_level").set_value("commune").run()
+    assert not [k for k in map_component_args(at)["layers"] if k.startswith("n")]
+
+
+def test_the_png_map_hatches_a_commune_with_no_village_map_and_names_it_in_the_legend(tiny):
+    import datetime as dt
+    from geo.export import View, png
+    from geo.periods import Period
+    drop_villages_of(tiny, "C11")
+    march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    view = View(set_id=tiny["villages"], period=march)
+    assert list(png.no_map_communes(tiny["db"], view)["code"]) == ["C11"]
+    fig = png.map_figure(tiny["db"], view, width=800, height=500)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(t.startswith("Chưa có bản đồ thôn") and "(1 " in t for t in texts)
+    hatched = [p for ax in fig.axes for p in [*ax.patches, *ax.collections] if p.get_hatch()]
+    assert len(hatched) >= 2                                   # on the map and its legend key
+    assert png.no_map_communes(tiny["db"], View(set_id=tiny["villages"], period=march, area="C00")) is None
+    assert png.no_map_communes(tiny["db"], View(set_id=tiny["communes"], period=march)) is None
