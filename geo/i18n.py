@@ -856,6 +856,9 @@ STREAMLIT_VI_PATTERNS: list[tuple[str, str]] = [
     (r"^You can only select up to (\d+) options?\. Remove an option first\.$",
      r"Chỉ được chọn tối đa $1; hãy bỏ bớt một lựa chọn."),
     (r"^(\d+) rows?$", r"$1 dòng"),
+    # a select menu's screen-reader line
+    (r"^(\d+) options? available\.?$", r"Có $1 lựa chọn."),
+    (r"^(\d+) results? available\.?$", r"Có $1 kết quả."),
 ]
 # month names (the date picker's header): "November 2026" → "Tháng 11 2026"
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

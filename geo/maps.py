@@ -327,14 +327,19 @@ class LegendControl(MacroElement):
   var c = anttLeaflet.legend(map, {position: "bottomright", title: {{ this.title_js }}, html: {{ this.html_js }},
                                    collapsed: {{ this.collapsed_js }}});
   var b = {{ this.bounds_js }};
-  if (b) anttLeaflet.fit(map, L.latLngBounds(b), c.getContainer(), 0);
+  var refit = function () { if (b) anttLeaflet.fit(map, L.latLngBounds(b), c.getContainer(), 0); };
+  refit();
+  if ({{ this.fill_js }}) anttLeaflet.fill(map, {min: {{ this.min_height_js }}, refit: refit});
 })({{ this._parent.get_name() }});
 {% endmacro %}
 """)
 
-    def __init__(self, html_text: str, *, title: str = "", bounds=None, collapsed: bool = False):
+    def __init__(self, html_text: str, *, title: str = "", bounds=None, collapsed: bool = False,
+                 fill: bool = False, min_height: int = 380):
         super().__init__()
         self._name = "LegendControl"
+        self.fill_js = js_json(bool(fill))
+        self.min_height_js = js_json(int(min_height))
         self.html = html_text
         self.html_js = js_json(html_text)
         self.title_js = js_json(title)
@@ -750,7 +755,8 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
                title: str | None = None, tiles: str | None = None, tiles_attr: str | None = None,
                layer_name: str | None = None, no_data_label: str | None = None,
                areas_label: str = "địa bàn", scheme_label: str | None = None, lang: str = "vi",
-               legend_title: str | None = None, legend_collapsed: bool = False) -> folium.Map:
+               legend_title: str | None = None, legend_collapsed: bool = False,
+               fill: bool = False, min_height: int = 380) -> folium.Map:
     """A choropleth of areas coloured by ``values``.
 
     ``features``: a GeoJSON FeatureCollection whose features have properties
@@ -765,7 +771,8 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
     (zoom buttons, layer switch) and the legend's title (``legend_title`` overrides it).
 
     The legend folds away (its title is a button) and the areas are fitted with room left
-    for it, as on the browser map.  The legend counts the areas drawn in each class and with no data; area names
+    for it, as on the browser map.  ``fill``: in a Streamlit frame (``st_folium``) the map is as
+    tall as the window below its top (at least ``min_height`` pixels).  The legend counts the areas drawn in each class and with no data; area names
     are drawn inside the areas once zoomed in far enough for them to fit.
     Features without a drawable geometry are left out.
     """
@@ -826,7 +833,8 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
                                           areas_label=areas_label, no_data_label=no_data_label,
                                           scheme_label=scheme_label),
                               title=legend_title if legend_title is not None else i18n.t("map_legend", lang),
-                              bounds=leaf_bounds if encoded else None, collapsed=legend_collapsed),
+                              bounds=leaf_bounds if encoded else None, collapsed=legend_collapsed,
+                              fill=fill, min_height=min_height),
                 name="antt_legend")
     _ensure_layer_control(m)
     return m

@@ -71,8 +71,13 @@ def test_no_english_text_in_vietnamese_mode_at_1920x1080(app):
                 assert page.locator('[role="dialog"]').count() == 0, name
                 if name == "khong-co-trang-nay":
                     page.get_by_text("Không có trang “khong-co-trang-nay”").wait_for(timeout=20_000)
-            if name in ("compstat", "hotspots", "", "map"):   # a map's frame: Leaflet drawn
-                page.frame_locator("iframe").first.locator(".leaflet-control-zoom-in").wait_for(timeout=60_000)
+            if name in ("compstat", "hotspots", "", "map"):   # a map's frame: Leaflet drawn, its texts checked
+                try:
+                    page.frame_locator("iframe").first.locator(".leaflet-control-zoom-in").wait_for(
+                        state="attached", timeout=90_000)
+                except Exception:
+                    page.screenshot(path=f"/tmp/antt-nomap-{name or 'map'}.png")
+                    raise
             bad = english(page.evaluate(COLLECT))
             if bad:
                 found[name or "map"] = bad
@@ -81,9 +86,8 @@ def test_no_english_text_in_vietnamese_mode_at_1920x1080(app):
         page.goto(f"{app}/trends")
         page.get_by_role("button", name="Đăng xuất").first.wait_for(timeout=90_000)
         page.wait_for_timeout(3000)
-        box = page.locator('[data-testid="stMultiSelect"] [data-baseweb="select"]').first
-        box.click()
-        page.locator('[role="listbox"], [data-baseweb="menu"]').first.wait_for(timeout=20_000)
+        page.locator('[data-testid="stMultiSelect"]').last.locator("input").click()   # the areas to compare
+        page.locator('[role="listbox"]').first.wait_for(timeout=20_000)
         page.wait_for_timeout(500)
         bad = english(page.evaluate(COLLECT))
         if bad:

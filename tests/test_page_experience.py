@@ -228,9 +228,8 @@ def test_tables_show_no_raw_empty_values_in_either_language(at, tiny, page, quer
     from geo import submissions
     submissions.reject  # noqa: B018  (the village-status table lists communes with no village map)
     logged_in(at, "admin")
-    at.session_state["lang"] = language
     at.switch_page(page)
-    at.query_params.update(query)
+    at.query_params.update({**query, "lang": language})
     at.run()
     assert not at.exception
     frames = shown_tables(at)
@@ -359,3 +358,22 @@ def test_the_png_map_hatches_a_commune_with_no_village_map_and_names_it_in_the_l
     assert len(hatched) >= 2                                   # on the map and its legend key
     assert png.no_map_communes(tiny["db"], View(set_id=tiny["villages"], period=march, area="C00")) is None
     assert png.no_map_communes(tiny["db"], View(set_id=tiny["communes"], period=march)) is None
+
+
+@pytest.mark.parametrize("page", ["ui/hotspots.py", "ui/compstat.py", "ui/boundaries.py"])
+@pytest.mark.parametrize("language, zoom_in", [("vi", "Phóng to"), ("en", "Zoom in")])
+def test_folium_maps_fill_the_space_fold_their_legend_and_speak_the_language(at, page, language, zoom_in):
+    """The st_folium maps of Hot spots, CompStat and Boundaries: as tall as the window below
+    them, the folding legend the areas are fitted around, Leaflet's texts in the language."""
+    import json
+    logged_in(at, "admin")
+    at.switch_page(page)
+    at.query_params.update({**MARCH, "lang": language})
+    at.run()
+    assert not at.exception
+    scripts = [json.loads(e.proto.json_args).get("script", "") for e in at.get("component_instance")
+               if "st_folium" in e.proto.component_name]
+    assert scripts, "no folium map on the page"
+    for s in scripts:
+        assert "anttLeaflet.fill(" in s and "anttLeaflet.legend(" in s and "anttLeaflet.localize(" in s
+        assert json.dumps(zoom_in, ensure_ascii=False) in s

@@ -188,7 +188,7 @@ def preview_map(preview: dict, lang: str, tiles: str | None = None):
         tooltip_fields=[("code", i18n.t("code", lang)), ("parent_code", i18n.t("bnd_parent_code", lang)),
                         ("detail", i18n.t("bnd_detail", lang))],
         no_data_label=i18n.t("bnd_unit", lang), areas_label="", tiles=tiles,
-        layer_name=i18n.t("bnd_preview", lang), lang=lang)
+        layer_name=i18n.t("bnd_preview", lang), lang=lang, fill=True, min_height=460)
 
 
 CURRENT_COLOR = "#5f6b77"
@@ -233,7 +233,7 @@ def compare_map(features: dict, changes: pd.DataFrame, side: str, lang: str, tit
         feats, status_values(changes, side), metric_label=i18n.t("bnd_kind", lang), classes=classes,
         tooltip_fields=[("code", i18n.t("code", lang)), ("other_name", i18n.t("bnd_other_name", lang))],
         no_data_label=i18n.t("no_data", lang), areas_label=i18n.t("legend_areas", lang), title=title,
-        tiles=tiles, layer_name=title or i18n.t("boundary_set", lang), lang=lang)
+        tiles=tiles, layer_name=title or i18n.t("boundary_set", lang), lang=lang, fill=True, min_height=440)
 
 
 # --------------------------------------------------------------------------- #

@@ -73,7 +73,8 @@ def check_map(villages, res: VillageCheck | None, lang: str, *, title: str | Non
     return maps.choropleth(fc, values, metric_label=i18n.t("bnd_kind", lang), classes=classes,
                            tooltip_fields=[("code", i18n.t("code", lang)), ("detail", i18n.t("bnd_detail", lang))],
                            no_data_label=i18n.t("vil_kind_village", lang), areas_label="", tiles=tiles,
-                           title=title, layer_name=title or i18n.t("bnd_preview", lang), lang=lang)
+                           title=title, layer_name=title or i18n.t("bnd_preview", lang), lang=lang,
+                           fill=True, min_height=400)
 
 
 def status_table(db, lang: str) -> pd.DataFrame:
@@ -98,7 +99,8 @@ def status_map(db, lang: str, tiles=None):
                                            ("updated_on", i18n.t("vil_col_updated_on", lang)),
                                            ("uploaded_by", i18n.t("vil_col_uploaded_by", lang))],
                            no_data_label=i18n.t("no_data", lang), areas_label=i18n.t("legend_areas", lang),
-                           tiles=tiles, layer_name=i18n.t("vil_status_title", lang), lang=lang)
+                           tiles=tiles, layer_name=i18n.t("vil_status_title", lang), lang=lang,
+                           fill=True, min_height=400)
 
 
 def submissions_table(rows: list[dict], lang: str) -> pd.DataFrame:

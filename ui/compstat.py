@@ -94,7 +94,8 @@ def change_map(db, set_id: int, table: pd.DataFrame):
     m = maps.choropleth(features, values, metric_label=t("z"), classes=classes,
                         tooltip_fields=[(c, t(c)) for c in ("incidents", "incidents_prev", "change", "change_pct")],
                         no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles(), lang=lang())
+                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles(), lang=lang(),
+                        fill=True, min_height=520)
     maps.finish(m)
     return m
 

@@ -75,7 +75,7 @@ m = maps.choropleth(features, values, metric_label=t("hot_spots"), classes=class
                     tooltip_fields=[("commune", t("commune")), ("incidents", t("incidents")), ("z", t("z")),
                                     ("p", t("p_value"))],
                     no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                    tiles=os.environ.get("ANTT_TILES") or None, lang=lang())
+                    tiles=os.environ.get("ANTT_TILES") or None, lang=lang(), fill=True, min_height=520)
 # gridded counts, never exact points (the same for every role); on demand: its blue rim reads as "cold"
 cells = layers.incident_heat(db, vset.id, f.period, f.categories,
                              set(hs["code"]) if (f.area or scope is not None) else None, user=user)

@@ -83,4 +83,33 @@
     var zc = map.getBoundsZoom(bounds, false, L.point(20, 10 + Math.max(h, tl)));
     map.fitBounds(bounds, za >= zc ? a : c);
   };
+  // A map in a Streamlit frame (streamlit_folium) as tall as the window below its top (at
+  // least o.min pixels), again on every resize of the window; o.refit() after each change.
+  A.fill = function (map, o) {
+    var fe = null, pw = null;
+    try { fe = w.frameElement; pw = w.parent; } catch (e) { return; }
+    if (!fe || !pw || pw === w) return;
+    var last = 0;
+    function scroller(el) {
+      for (var p = el.parentElement; p; p = p.parentElement) {
+        var st = pw.getComputedStyle(p);
+        if ((st.overflowY === "auto" || st.overflowY === "scroll") && p.scrollHeight > p.clientHeight) return p;
+      }
+      return null;
+    }
+    function size() {
+      var sc = scroller(fe), off = sc ? sc.scrollTop : (pw.scrollY || 0);
+      var top = fe.getBoundingClientRect().top + off;
+      var h = Math.max(o.min || 380, Math.floor(pw.innerHeight - top - (o.reserve == null ? 16 : o.reserve)));
+      if (Math.abs(h - last) < 2) return;
+      last = h;
+      map.getContainer().style.height = h + "px";
+      pw.postMessage({isStreamlitMessage: true, type: "streamlit:setFrameHeight", height: h}, "*");
+      map.invalidateSize();
+      if (o.refit) o.refit();
+    }
+    size();
+    setTimeout(size, 400);
+    pw.addEventListener("resize", size);
+  };
 })(window);
