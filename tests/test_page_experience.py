@@ -377,3 +377,18 @@ def test_folium_maps_fill_the_space_fold_their_legend_and_speak_the_language(at,
     for s in scripts:
         assert "anttLeaflet.fill(" in s and "anttLeaflet.legend(" in s and "anttLeaflet.localize(" in s
         assert json.dumps(zoom_in, ensure_ascii=False) in s
+
+
+def test_coverage_shares_in_the_number_format_of_the_language(at):
+    """A progress bar's label printed "50.0 %" in the Vietnamese table; the shares are numbers
+    of the language now."""
+    logged_in(at, "admin")
+    at.switch_page("ui/coverage.py")
+    at.query_params.update(MARCH)
+    at.run()
+    assert not at.exception
+    df = next(d for d in shown_tables(at) if "coverage_pct" in d.columns)
+    assert "50,0" in set(df["coverage_pct"])
+    import json
+    cfg = json.loads(next(e for e in at.dataframe if "coverage_pct" in e.value.columns).proto.columns)
+    assert not any("progress" in json.dumps(v) for v in cfg.values())

@@ -92,12 +92,12 @@ cols = ["name", *(["village_map"] if "village_map" in df else []), "villages", "
         "groups_active", "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct"]
 table = unplaced.mark_names(df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable"))
 table = table[["code", *cols, "placed"]]
-pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
-       for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
+# shares as numbers in the language (50,0): a progress bar's label would print "50.0 %" whatever it is
+pct_cols = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")
 grid.show(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None),
           height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
-             column_config={c: pct.get(c) or st.column_config.Column(t(c), width=None if c == "name" else "small")
-                            for c in cols})
+          decimals={c: 1 for c in pct_cols},
+          column_config={c: st.column_config.Column(t(c), width=None if c == "name" else "small") for c in cols})
 if not table["placed"].all():
     st.caption(t("unplaced_note"))
 table = table.drop(columns=["placed"])
