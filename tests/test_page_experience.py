@@ -392,3 +392,17 @@ def test_coverage_shares_in_the_number_format_of_the_language(at):
     import json
     cfg = json.loads(next(e for e in at.dataframe if "coverage_pct" in e.value.columns).proto.columns)
     assert not any("progress" in json.dumps(v) for v in cfg.values())
+
+
+@pytest.mark.parametrize("page", ["ui/coverage.py", "ui/trends.py"])
+def test_charts_use_the_number_format_of_the_language(at, page):
+    import json
+    logged_in(at, "admin")
+    at.switch_page(page)
+    at.query_params.update(MARCH)
+    at.run()
+    assert not at.exception
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert specs
+    for spec in specs:
+        assert spec.get("config", {}).get("locale", {}).get("number", {}).get("decimal") == ",", page

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import areas, cellsafe, coverage, maps, stats, vocab
+from geo import areas, cellsafe, coverage, maps, numfmt, stats, vocab
 from ui import filters, grid, mapview, unplaced
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
@@ -165,4 +165,6 @@ else:
                  alt.Tooltip("type_label:N", title=t("model_types" if split == "model_type" else "core_force")),
                  alt.Tooltip("n:Q", title=y_title, format=",d")],
     ).properties(height=alt.Step(22))
+    if numfmt.vega_locale(L):            # the axis and tooltips in the language's numbers (1.234)
+        chart = chart.configure(locale=numfmt.vega_locale(L))
     st.altair_chart(chart, width="stretch")
