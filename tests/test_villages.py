@@ -584,3 +584,14 @@ def test_every_figure_call_of_the_pages_passes_the_acting_user():
             if not given:
                 missing.append(f"{path.name}:{node.lineno} {node.func.value.id}.{node.func.attr}")
     assert missing == []
+
+
+def test_programme_series_counts_only_the_officers_commune(officers):
+    db, sc_ = officers["db"], officers["communes"]
+    everyone = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31")
+    mine = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31", user="xa00")
+    own = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31", areas=["C00"])
+    other = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31", areas=["C01"], user="xa00")
+    assert everyone["villages"].iloc[-1] > mine["villages"].iloc[-1]
+    assert mine.equals(own)
+    assert other["villages"].iloc[-1] == 0 and other["groups_active"].sum() == 0

@@ -190,7 +190,7 @@ st.caption(" · ".join([t("total_incidents") + ": " + fmt(int(ser.to_numpy().sum
 # --- programmes: groups, cameras, coverage at the end of each bucket
 st.markdown(f"##### {t('trend_programmes')}")
 prog = trends.programme_series(db, f.set_id, start, end, freq=freq, model_types=list(f.model_types) or None,
-                               areas=scope)
+                               areas=scope, user=user)
 g1, g2, g3 = st.columns(3)
 for col, field, color in ((g1, "groups_active", "#1f77b4"), (g2, "cameras_active", "#17becf"),
                           (g3, "coverage_pct", "#2ca02c")):
