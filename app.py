@@ -33,7 +33,7 @@ def _offline_assets() -> bool:
 _offline_assets()
 
 from geo import store  # noqa: E402
-from ui import chrome, filters  # noqa: E402
+from ui import chrome, filters, nav  # noqa: E402
 from ui.safe import md  # noqa: E402
 from ui.session import cookie_script, current_user, database, lang, logout, t  # noqa: E402  (after set_page_config)
 
@@ -55,12 +55,16 @@ pages = [
 ]
 if user is not None and user.role == "viewer":  # leadership: nothing to upload or edit (geo refuses anyway)
     pages = [p for p in pages if p.url_path not in ("data", "boundaries")]
-if user is not None and user.is_admin:
+if user is None or user.is_admin:   # nobody logged in: a link to it opens the login form, then the page
     pages.append(st.Page("ui/admin.py", title=t("page_admin"), icon=":material/admin_panel_settings:",
                          url_path="admin"))
 if user is not None and user.must_change_password and not store.is_demo(db):
     pages = [p for p in pages if p.url_path == "account"]
-nav = st.navigation(pages, position="sidebar" if user is not None else "hidden")
+# a typed or pasted path: the page it names, or the home page with a note (never Streamlit's modal)
+moved = nav.redirect(pages)
+if moved is not None:
+    st.session_state["_nav_note"] = moved          # said on the home page until the user goes elsewhere
+navigation = st.navigation(pages, position="sidebar" if user is not None else "hidden")
 
 with st.sidebar:
     if user is not None:
@@ -82,4 +86,9 @@ with st.sidebar:
 # form in place of the page, and the URL (page and filters of a shared link) stays as it is,
 # so the requested view opens right after login.
 filters.keep_state()
-nav.run()
+note = st.session_state.get("_nav_note")
+if note is not None and getattr(navigation, "_default", False):
+    st.info(t(note[0], path=md(note[1][:80])), icon=":material/info:")
+elif note is not None:
+    del st.session_state["_nav_note"]
+navigation.run()

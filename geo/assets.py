@@ -68,6 +68,9 @@ ASSETS: tuple[Asset, ...] = (
           "leaflet.markercluster/MIT-LICENCE.txt", "file"),
 )
 BY_NAME: dict[str, Asset] = {a.name: a for a in ASSETS}
+# the project's own browser files (not from npm): path under the project -> static/vendor/<path>
+OWN_FILES: tuple[tuple[str, str], ...] = (("geo/js/antt-leaflet.js", "antt/antt-leaflet.js"),)
+SHARED_JS = PROJECT_DIR / OWN_FILES[0][0]      # shared by the browser map component and the folium maps
 
 # Which assets each kind of layer needs (names from ASSETS), in load order.
 LEAFLET_JS = ("leaflet",)
@@ -99,15 +102,15 @@ def install_static(project_dir: str | os.PathLike = PROJECT_DIR) -> list[Path]:
     vendor = root / VENDOR_DIR
     written: list[Path] = []
     missing: list[str] = []
+    pairs = [(modules / a.source, vendor / a.target, a.source) for a in ASSETS]
+    pairs += [(PROJECT_DIR / s, vendor / d, s) for s, d in OWN_FILES]
     with _lock:
-        for asset in ASSETS:
-            src = modules / asset.source
-            dst = vendor / asset.target
+        for src, dst, name in pairs:
             try:
                 s = src.stat()
             except FileNotFoundError:
                 if not dst.is_file():
-                    missing.append(asset.source)
+                    missing.append(name)
                 continue    # keep an existing copy (e.g. a deployment without node_modules)
             try:
                 d = dst.stat()
@@ -136,7 +139,8 @@ def install_static(project_dir: str | os.PathLike = PROJECT_DIR) -> list[Path]:
 
 def vendor_files(project_dir: str | os.PathLike = PROJECT_DIR) -> list[Path]:
     """Where every vendored file lives once installed."""
-    return [Path(project_dir) / VENDOR_DIR / a.target for a in ASSETS]
+    return ([Path(project_dir) / VENDOR_DIR / a.target for a in ASSETS]
+            + [Path(project_dir) / VENDOR_DIR / d for _, d in OWN_FILES])
 
 
 def node_modules_present(project_dir: str | os.PathLike = PROJECT_DIR) -> bool:

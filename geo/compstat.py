@@ -105,3 +105,25 @@ def totals(df: pd.DataFrame) -> dict:
         "change_ly": change_ly, "change_ly_pct": float(_pct(change_ly, ly)), "z_ly": z_ly,
         "real_ly": abs(z_ly) >= stats.Z_REAL, "direction_ly": str(_direction(change_ly)),
     }
+
+
+SPARK_MONTHS = 12
+
+
+def sparklines(db, set_id: int, codes, end, categories=None, *, user,
+               months: int = SPARK_MONTHS) -> dict[str, list[int]]:
+    """Incidents per month over the ``months`` months to ``end``, per area (:func:`geo.trends.incident_series`).
+
+    ``user`` (required: the acting user or its :class:`geo.scope.Scope`): an officer's
+    sparklines count only the records of their own commune (another commune's code: zeros)."""
+    import datetime as dt
+
+    from . import trends
+    codes = list(codes)
+    if not codes:
+        return {}
+    end = pd.Timestamp(end).date() if not isinstance(end, dt.date) else end
+    start = (pd.Timestamp(end) - pd.DateOffset(months=months - 1)).replace(day=1).date()
+    ser = trends.incident_series(db, set_id, start, end, freq="month", categories=list(categories or ()) or None,
+                                 areas=codes, by="area", user=user)
+    return {c: [int(v) for v in ser[c]] if c in ser.columns else [] for c in codes}

@@ -47,6 +47,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "layer_heat": ("Mật độ vụ việc", "Incident heat map"),
     # the browser map (ui/mapview.py): legend, point-layer legends, timeline
     "map_legend": ("Chú giải", "Legend"),
+    "leaflet_zoomIn": ("Phóng to", "Zoom in"), "leaflet_zoomOut": ("Thu nhỏ", "Zoom out"),
+    "leaflet_layers": ("Lớp bản đồ", "Layers"), "leaflet_close": ("Đóng", "Close"),
     "map_loading": ("Đang tải bản đồ…", "Loading the map…"),
     "heat_low": ("thấp", "low"),
     "heat_high": ("cao", "high"),
@@ -399,6 +401,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "vil_col_code": ("Mã", "Code"), "vil_col_name": ("Tên", "Name"), "vil_col_status": ("Tình trạng", "Status"),
     "vil_col_villages": ("Số thôn", "Villages"), "vil_col_updated_on": ("Cập nhật", "Updated"),
     "vil_col_uploaded_by": ("Người tải lên", "Uploaded by"),
+    "nav_unknown": ("Không có trang “{path}”: đã mở trang Bản đồ.", "There is no page “{path}”: the Map opened."),
+    "nav_not_allowed": ("Tài khoản này không mở được trang “{path}”: đã mở trang Bản đồ.",
+                        "This account cannot open the page “{path}”: the Map opened."),
+    "vil_col_id": ("Số", "No."), "vil_col_commune_code": ("Mã xã", "Commune code"),
+    "vil_col_commune_name": ("Xã", "Commune"), "vil_col_submitted_by": ("Người gửi", "Submitted by"),
+    "vil_col_submitted_at": ("Thời điểm gửi", "Submitted at"), "vil_col_outside_share": ("Phần ngoài xã", "Outside"),
+    "vil_col_uncovered_share": ("Phần chưa thuộc thôn", "Uncovered"),
+    "vil_col_overlaps": ("Chồng lấn", "Overlaps"), "vil_col_reviewed_by": ("Người duyệt", "Reviewed by"),
+    "vil_col_reviewed_at": ("Thời điểm duyệt", "Reviewed at"), "vil_col_reason": ("Lý do", "Reason"),
     "village_map": ("Bản đồ thôn", "Village map"),
     "vil_no_map_list": ("Chưa có bản đồ thôn ({n} xã/phường, không tô màu ở cấp thôn): {names}",
                         "No village map yet ({n} communes, blank at village level): {names}"),
@@ -845,6 +856,9 @@ STREAMLIT_VI_PATTERNS: list[tuple[str, str]] = [
     (r"^You can only select up to (\d+) options?\. Remove an option first\.$",
      r"Chỉ được chọn tối đa $1; hãy bỏ bớt một lựa chọn."),
     (r"^(\d+) rows?$", r"$1 dòng"),
+    # a select menu's screen-reader line
+    (r"^(\d+) options? available\.?$", r"Có $1 lựa chọn."),
+    (r"^(\d+) results? available\.?$", r"Có $1 kết quả."),
 ]
 # month names (the date picker's header): "November 2026" → "Tháng 11 2026"
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

@@ -87,6 +87,30 @@ def geometry(db, set_id: int, codes: Iterable[str] | None = None) -> dict:
     return blob
 
 
+def _classify_frame(codes: Sequence[str], vals: Mapping[Any, Any], classes: Mapping,
+                    shown: set[str]) -> tuple[list[int], list, list[int], int]:
+    """Per area of ``codes``: class index (:data:`HIDDEN` when not in ``shown``, -1 = no data)
+    and value text; and the legend's counts per class and of no data (the map frame and
+    every timeline frame)."""
+    k, v = [], []
+    counts = [0] * len(classes.get("bins", []))
+    nodata = 0
+    for code in codes:
+        if code not in shown:
+            k.append(HIDDEN)
+            v.append(None)
+            continue
+        x = vals.get(code)
+        ci = class_index(classes, x)
+        if ci < 0:
+            nodata += 1
+        else:
+            counts[ci] += 1
+        k.append(ci)
+        v.append(_value_text(classes, ci, x))
+    return k, v, counts, nodata
+
+
 def values(geom: Mapping, vals: Mapping[Any, Any], classes: Mapping, *, shown: Iterable[str] | None = None,
            table: Any = None, fields: Sequence[tuple[str, str]] = (), metric_label: str,
            no_data_label: str | None = None, areas_label: str = "địa bàn",
@@ -106,27 +130,8 @@ def values(geom: Mapping, vals: Mapping[Any, Any], classes: Mapping, *, shown: I
         for col, _ in fields:
             data = list(table[col]) if col in table.columns else [None] * len(tcodes)
             cols.append({c: maps._fmt_field(maps._scalar(v)) for c, v in zip(tcodes, data)})
-    k, v = [], []
-    f: list[list] = [[] for _ in fields]
-    counts = [0] * len(classes.get("bins", []))
-    nodata = 0
-    for code in codes:
-        if code not in shown:
-            k.append(HIDDEN)
-            v.append(None)
-            for lst in f:
-                lst.append(None)
-            continue
-        x = vals.get(code)
-        ci = class_index(classes, x)
-        if ci < 0:
-            nodata += 1
-        else:
-            counts[ci] += 1
-        k.append(ci)
-        v.append(_value_text(classes, ci, x))
-        for lst, col in zip(f, cols or [{}] * len(fields)):
-            lst.append(col.get(code))
+    k, v, counts, nodata = _classify_frame(codes, vals, classes, shown)
+    f = [[col.get(code) if code in shown else None for code in codes] for col in (cols or [{}] * len(fields))]
     legend = maps.legend_html(classes, counts, nodata, metric_label=metric_label, areas_label=areas_label,
                               no_data_label=no_data_label, scheme_label=scheme_label)
     out = {"geom": geom["key"], "k": k, "v": v, "f": f, "fields": [label for _, label in fields],
@@ -141,16 +146,47 @@ def values(geom: Mapping, vals: Mapping[Any, Any], classes: Mapping, *, shown: I
 
 def layer_blob(kind: str, name: str, payload: Mapping | None, legend: str | None = None) -> dict | None:
     """A point layer for the browser: ``kind`` one of ``cameras``, ``groups``, ``heat``;
-    ``payload`` from :func:`geo.maps.camera_payload`, :func:`~geo.maps.group_payload` or
-    :func:`~geo.maps.heat_payload` (None: nothing to draw).  ``legend``: the legend's
+    ``payload`` from :func:`geo.maps.camera_payload`, :func:`~geo.maps.group_payload`,
+    :func:`~geo.maps.heat_payload` or :func:`no_map_payload` (``nomap``; None: nothing to draw).  ``legend``: the legend's
     words for the layer (the layer name when None)."""
     if payload is None:
         return None
-    if kind not in ("cameras", "groups", "heat"):
+    if kind not in ("cameras", "groups", "heat", "nomap"):
         raise ValueError(f"unknown layer kind {kind!r}")
     blob = {"kind": kind, "name": name, "legend": legend or name, "data": dict(payload)}
     blob["key"] = kind[0] + digest(blob)
     return blob
+
+
+NO_MAP_COLOR = "#d0d3d6"      # a commune with no village map at village level: grey, dashed outline
+NO_MAP_LINE = "#6b7178"
+
+
+def communes_without_villages(db, village_set_id: int, codes: Iterable[str] | None = None) -> list[str]:
+    """The communes of ``village_set_id``'s parent set that have no village in it (no village
+    map): at village level they are marked as such, never drawn as empty or 0 %.
+    ``codes``: only these communes (an officer's scope, an area filter); [] for a set that is
+    not a village set under a commune set."""
+    s = areas.get_set(db, village_set_id)
+    if s is None or s.level != "village" or s.parent_set_id is None:
+        return []
+    have = {r[0] for r in db.conn.execute("SELECT DISTINCT parent_code FROM areas WHERE set_id = ?",
+                                         (int(village_set_id),))}
+    wanted = None if codes is None else {str(c) for c in codes}
+    return [c for c in areas.area_table(db, s.parent_set_id)["code"].astype(str)
+            if c not in have and (wanted is None or c in wanted)]
+
+
+def no_map_payload(db, village_set_id: int, codes: Iterable[str] | None = None, *, label: str) -> dict | None:
+    """The communes of :func:`communes_without_villages` as a map layer: their encoded shapes
+    (the commune set's geometry), names, colours and the tooltip / legend word ``label``
+    ("chưa có bản đồ thôn").  None when every commune has villages."""
+    missing = communes_without_villages(db, village_set_id, codes)
+    if not missing:
+        return None
+    g = geometry(db, areas.get_set(db, village_set_id).parent_set_id, missing)
+    return {"precision": g["precision"], "codes": g["codes"], "names": g["names"], "g": g["g"],
+            "bbox": g["bbox"], "color": NO_MAP_COLOR, "line": NO_MAP_LINE, "label": label, "n": len(g["codes"])}
 
 
 def timeline(geom: Mapping, frames: Sequence[tuple[str, Mapping[Any, Any]]], classes: Mapping,
@@ -164,22 +200,7 @@ def timeline(geom: Mapping, frames: Sequence[tuple[str, Mapping[Any, Any]]], cla
     codes = geom["codes"]
     out_k, out_v, labels, legends = [], [], [], []
     for label, vals in frames:
-        k, v = [], []
-        counts = [0] * len(classes.get("bins", []))
-        nodata = 0
-        for code in codes:
-            if code not in shown:
-                k.append(HIDDEN)
-                v.append(None)
-                continue
-            x = vals.get(code)
-            ci = class_index(classes, x)
-            if ci < 0:
-                nodata += 1
-            else:
-                counts[ci] += 1
-            k.append(ci)
-            v.append(_value_text(classes, ci, x))
+        k, v, counts, nodata = _classify_frame(codes, vals, classes, shown)
         legends.append(maps.legend_html(classes, counts, nodata, metric_label=f"{metric_label} · {label}",
                                         areas_label=areas_label, no_data_label=no_data_label,
                                         scheme_label=scheme_label))

@@ -224,7 +224,11 @@ class MapStyle(MacroElement):
 .antt-box { background: rgba(255,255,255,.93); padding: 6px 9px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); font: 12px/1.45 {{ this.font }}; color: #222; }
 .antt-title { font-size: 14px; font-weight: 600; max-width: 320px; }
-.antt-legend { max-width: 260px; }
+.antt-legend { max-width: 260px; max-height: 70vh; overflow-y: auto; }
+.antt-legend .antt-lt { display: flex; align-items: center; gap: 6px; cursor: pointer; border: 0; background: none;
+  padding: 0; font: inherit; font-weight: 600; color: inherit; width: 100%; text-align: left; }
+.antt-legend .antt-lt span.antt-chev { margin-left: auto; color: #666; }
+.antt-legend.antt-collapsed .antt-lb { display: none; }
 .antt-spot-label { display: inline-block; transform: translate(-50%, -50%); white-space: nowrap;
   font: 600 11px/1.2 {{ this.font }}; padding: 1px 4px; border-radius: 3px; border: 1px solid #8a8a8a;
   opacity: 0.92; pointer-events: none; }
@@ -245,14 +249,33 @@ class MapStyle(MacroElement):
   border: 3px solid rgba(255,255,255,.75); box-sizing: border-box; box-shadow: 0 0 3px rgba(0,0,0,.4); }
 </style>
 {% endmacro %}
+{% macro script(this, kwargs) %}
+{{ this.shared_js }}
+anttLeaflet.localize({{ this._parent.get_name() }}, {{ this.words_js }});
+{% endmacro %}
 """)
 
-    def __init__(self, background: str = BACKGROUND):
+    def __init__(self, background: str = BACKGROUND, lang: str = "vi"):
         super().__init__()
         self._name = "AnttStyle"
         self.background = background
         self.font = FONT
         self.camera = CAMERA_COLOR
+        self.shared_js = shared_js()
+        self.words_js = js_json(leaflet_words(lang))
+
+
+def shared_js() -> str:
+    """geo/js/antt-leaflet.js (Leaflet's texts, the folding legend, the fit around it), which
+    the browser map component loads too; inlined in the map's script (streamlit_folium runs
+    the script, not the header), "</" escaped so it cannot close the script."""
+    return assets.SHARED_JS.read_text(encoding="utf-8").replace("</", "<\\/")
+
+
+def leaflet_words(lang: str = "vi") -> dict:
+    """Leaflet's own texts (zoom buttons, layer switch, popup close) in ``lang``."""
+    from . import i18n
+    return {k: i18n.t(f"leaflet_{k}", lang) for k in ("zoomIn", "zoomOut", "layers", "close")}
 
 
 class ScaleControl(MacroElement):
@@ -293,6 +316,35 @@ class HtmlControl(MacroElement):
         self.html_js = js_json(html_text)
         self.position_js = js_json(position)
         self.class_js = js_json(css_class)
+
+
+class LegendControl(MacroElement):
+    """The folding legend (geo/js/antt-leaflet.js, as on the browser map) in the bottom-right
+    corner; the areas are fitted again with room left for it, so it covers none."""
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+  var c = anttLeaflet.legend(map, {position: "bottomright", title: {{ this.title_js }}, html: {{ this.html_js }},
+                                   collapsed: {{ this.collapsed_js }}});
+  var b = {{ this.bounds_js }};
+  var refit = function () { if (b) anttLeaflet.fit(map, L.latLngBounds(b), c.getContainer(), 0); };
+  refit();
+  if ({{ this.fill_js }}) anttLeaflet.fill(map, {min: {{ this.min_height_js }}, refit: refit});
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, html_text: str, *, title: str = "", bounds=None, collapsed: bool = False,
+                 fill: bool = False, min_height: int = 380):
+        super().__init__()
+        self._name = "LegendControl"
+        self.fill_js = js_json(bool(fill))
+        self.min_height_js = js_json(int(min_height))
+        self.html = html_text
+        self.html_js = js_json(html_text)
+        self.title_js = js_json(title)
+        self.bounds_js = js_json(bounds)
+        self.collapsed_js = js_json(bool(collapsed))
 
 
 class SafeLayerControl(LayerControl):
@@ -559,7 +611,7 @@ def default_tiles() -> str | None:
 
 def base_map(bounds: Sequence[float] | None = None, *, tiles: str | None = None,
              tiles_attr: str | None = None, title: str | None = None,
-             background: str = BACKGROUND) -> folium.Map:
+             background: str = BACKGROUND, lang: str = "vi") -> folium.Map:
     """An empty map with local assets, fitted to ``bounds`` = ``(minx, miny, maxx, maxy)``
     in lon/lat (Vietnam when None).  No basemap unless ``tiles`` (an URL template
     such as ``http://tiles.local/{z}/{x}/{y}.png``) is given.  ``maxZoom`` is set
@@ -578,7 +630,7 @@ def base_map(bounds: Sequence[float] | None = None, *, tiles: str | None = None,
     )
     m.options["max_zoom"] = MAX_ZOOM
     m.options["min_zoom"] = 3
-    m.add_child(MapStyle(background), name="antt_style")
+    m.add_child(MapStyle(background, lang), name="antt_style")
     m.add_child(ScaleControl(), name="antt_scale")
     if tiles:
         if _JINJA_OPEN.search(tiles):
@@ -702,7 +754,9 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
                classes: Mapping | None = None, tooltip_fields: Sequence[tuple[str, str]] = (),
                title: str | None = None, tiles: str | None = None, tiles_attr: str | None = None,
                layer_name: str | None = None, no_data_label: str | None = None,
-               areas_label: str = "địa bàn", scheme_label: str | None = None) -> folium.Map:
+               areas_label: str = "địa bàn", scheme_label: str | None = None, lang: str = "vi",
+               legend_title: str | None = None, legend_collapsed: bool = False,
+               fill: bool = False, min_height: int = 380) -> folium.Map:
     """A choropleth of areas coloured by ``values``.
 
     ``features``: a GeoJSON FeatureCollection whose features have properties
@@ -713,9 +767,12 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
     tooltip after the name and the value (numbers Vietnamese-formatted).
     ``tiles``: basemap URL template (None: no basemap, plain light background).
     ``no_data_label``, ``areas_label`` (the word after each legend count),
-    ``scheme_label``: texts of the legend, for translation.
+    ``scheme_label``: texts of the legend, for translation; ``lang``: Leaflet's own texts
+    (zoom buttons, layer switch) and the legend's title (``legend_title`` overrides it).
 
-    The legend counts the areas drawn in each class and with no data; area names
+    The legend folds away (its title is a button) and the areas are fitted with room left
+    for it, as on the browser map.  ``fill``: in a Streamlit frame (``st_folium``) the map is as
+    tall as the window below its top (at least ``min_height`` pixels).  The legend counts the areas drawn in each class and with no data; area names
     are drawn inside the areas once zoomed in far enough for them to fit.
     Features without a drawable geometry are left out.
     """
@@ -756,7 +813,7 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
         })
         bb = [min(bb[0], bbox[0]), min(bb[1], bbox[1]), max(bb[2], bbox[2]), max(bb[3], bbox[3])]
     bounds = None if not encoded else tuple(bb)
-    m = base_map(bounds, tiles=tiles, tiles_attr=tiles_attr, title=title)
+    m = base_map(bounds, tiles=tiles, tiles_attr=tiles_attr, title=title, lang=lang)
     payload = {
         "precision": PRECISION,
         "colors": list(classes.get("colors", [])),
@@ -771,10 +828,14 @@ def choropleth(features: Mapping, values: Mapping[Any, Any], *, metric_label: st
     }
     leaf_bounds = [[bb[1], bb[0]], [bb[3], bb[2]]] if encoded else [[None, None], [None, None]]
     m.add_child(AreasLayer(payload, leaf_bounds, name=layer_name or metric_label), name="antt_areas")
-    m.add_child(HtmlControl(legend_html(classes, counts, nodata, metric_label=metric_label,
-                                        areas_label=areas_label, no_data_label=no_data_label,
-                                        scheme_label=scheme_label),
-                            position="bottomright", css_class="antt-box antt-legend"), name="antt_legend")
+    from . import i18n
+    m.add_child(LegendControl(legend_html(classes, counts, nodata, metric_label=metric_label,
+                                          areas_label=areas_label, no_data_label=no_data_label,
+                                          scheme_label=scheme_label),
+                              title=legend_title if legend_title is not None else i18n.t("map_legend", lang),
+                              bounds=leaf_bounds if encoded else None, collapsed=legend_collapsed,
+                              fill=fill, min_height=min_height),
+                name="antt_legend")
     _ensure_layer_control(m)
     return m
 

@@ -65,3 +65,19 @@ def fmt_datetime(value: Any) -> str:
     if t.tzinfo is not None:
         t = t.astimezone()
     return t.strftime("%d/%m/%Y %H:%M:%S")
+
+
+# Vietnamese numbers and dates in the charts (Vega's d3 locale)
+VEGA_LOCALE_VI = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
+    "time": {"dateTime": "%A, %e %B %Y, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["SA", "CH"],
+             "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
+             "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
+             "months": [f"Tháng {i}" for i in range(1, 13)],
+             "shortMonths": [f"Th{i}" for i in range(1, 13)]},
+}
+
+
+def vega_locale(lang: str = "vi") -> dict | None:
+    """The d3 locale of a chart in ``lang`` (``chart.configure(locale=...)``); None: Vega's own (English)."""
+    return None if lang == "en" else VEGA_LOCALE_VI

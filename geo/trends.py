@@ -178,7 +178,7 @@ def _active_counts(start_days, stop_days, days: np.ndarray, keys=None, k: int = 
 
 @stats.consistent
 def programme_series(db, set_id: int, start, end, *, freq: str = "month", model_types=None,
-                     areas=None, by: str | None = None) -> pd.DataFrame:
+                     areas=None, by: str | None = None, user=None) -> pd.DataFrame:
     """Groups and cameras active, and villages covered, at the end of each month/week.
 
     Figures are taken on each bucket's last day (``end`` for the last bucket), with
@@ -187,7 +187,10 @@ def programme_series(db, set_id: int, start, end, *, freq: str = "month", model_
     (an active group of ``model_types``) and ``coverage_pct``, summed over
     ``areas`` (codes of the set or above; None = the whole set).
     ``by="model_type"`` instead gives one column per model type: active groups.
+    ``user``: the acting user or its :class:`geo.scope.Scope` (None = the local
+    administrator); an officer counts only the areas inside their own commune.
     """
+    allowed = stats.row_scope(db, user, set_id)
     start, end = parse_date(start), parse_date(end)
     if end < start:
         raise ValueError(f"period ends ({end}) before it starts ({start})")
@@ -202,6 +205,8 @@ def programme_series(db, set_id: int, start, end, *, freq: str = "month", model_
         wanted = np.zeros(len(set_codes), dtype=bool)
         for _, l in _resolve(db, set_id, areas):
             wanted |= l
+    if allowed is not None:        # an officer: their commune's areas only, whatever was asked
+        wanted &= np.isin(set_codes, list(allowed))
     wanted_codes = set(set_codes[wanted])
 
     g = t.groups

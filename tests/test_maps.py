@@ -285,7 +285,7 @@ def test_what_streamlit_folium_sends_has_no_external_url(monkeypatch):
     for part in ("js_links", "css_links", "header", "html", "script"):
         text = sent[part] if isinstance(sent[part], str) else "\n".join(sent[part])
         assert assets.external_urls(text) == [], part
-    assert "antt-legend" in sent["script"] and "L.heatLayer" in sent["script"]
+    assert "anttLeaflet.legend" in sent["script"] and "L.heatLayer" in sent["script"]
     assert "markerClusterGroup" in sent["script"]
 
 
@@ -481,3 +481,24 @@ def test_page_call_with_translated_legend_and_finish():
     cams = next(c for c in m._children.values() if isinstance(c, maps.CameraLayer))
     assert cams.payload["fields"] == ["Owner"] and [p[5] for p in cams.payload["points"]] == ["A", "B", None, "D"]
     assert assets.external_urls(maps.map_html(m)) == []
+
+
+def test_leaflet_texts_and_the_folding_legend_come_from_one_shared_file():
+    """geo/js/antt-leaflet.js: Leaflet's own texts in the language and the folding legend,
+    inlined in every folium map's script and loaded by the browser map component."""
+    from geo import assets, i18n
+    shared = assets.SHARED_JS.read_text(encoding="utf-8")
+    assert not re.search(r"\{\{|\{%|\{#", shared)           # branca's second Jinja pass leaves it alone
+    for lang, zoom_in in (("vi", "Phóng to"), ("en", "Zoom in")):
+        fc = grid(2, 2)
+        m = maps.choropleth(fc, grid_values(fc), metric_label="x", lang=lang)
+        script = m.get_root().render()
+        assert "anttLeaflet.localize" in script and "anttLeaflet.legend(" in script
+        assert json.dumps(zoom_in, ensure_ascii=False) in script
+        assert json.dumps(i18n.t("map_legend", lang), ensure_ascii=False) in script
+    from pathlib import Path
+    frontend = Path(__file__).resolve().parent.parent / "ui" / "mapview_frontend"
+    assert "vendor/antt/antt-leaflet.js" in (frontend / "index.html").read_text()
+    assert ("geo/js/antt-leaflet.js", "antt/antt-leaflet.js") in assets.OWN_FILES
+    js = (frontend / "antt-map.js").read_text()
+    assert "anttLeaflet.legend(" in js and "antt-collapsed" not in js     # one legend source

@@ -1,5 +1,7 @@
 """Everyday experience under AppTest (issue 13): officer scope in the filters, trends on the
 sidebar period, CompStat arrows and sparklines, boundary-page defaults, tables without "None"."""
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -178,3 +180,229 @@ def test_audit_log_in_vietnamese_with_local_times_and_no_none(at, tiny):
     assert not {"at", "username", "action", "before", "after", "detail"} & set(df.columns)
     assert df["Thời điểm"].str.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d").all()
     assert not df.isna().any().any() and "None" not in df.astype(str).to_numpy()
+
+
+# --------------------------------------------------------------------------- #
+# Tables: one helper (ui/grid.py), no "None"/"nan", numbers and dates in the language
+# --------------------------------------------------------------------------- #
+RAW_EMPTY = {"None", "nan", "NaN", "NaT", "<NA>", "null"}
+
+
+def shown_tables(at):
+    """The text every table of the run shows (the Styler's display values), one frame per table."""
+    import pyarrow as pa
+    out = []
+    for el in [*at.dataframe, *at.table]:
+        a = el.proto.arrow_data
+        assert a.HasField("styler"), "a table drawn without ui.grid (no display text)"
+        out.append(pa.ipc.open_stream(a.styler.display_values).read_pandas())
+    return out
+
+
+def test_no_direct_dataframe_outside_the_table_helper():
+    import ast
+    bad = []
+    for path in [*(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+        if path.name == "grid.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("dataframe", "table", "data_editor")
+                    and not (isinstance(node.func.value, ast.Name) and node.func.value.id in ("pd", "grid"))):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert bad == []
+
+
+@pytest.mark.parametrize("page, query", [
+    ("ui/map.py", {**MARCH, "level": "village"}),
+    ("ui/map.py", {**MARCH, "metric": "coverage_pct"}),
+    ("ui/coverage.py", {**MARCH, "level": "village"}),
+    ("ui/hotspots.py", MARCH),
+    ("ui/compstat.py", MARCH),
+    ("ui/about.py", {}),
+    ("ui/admin.py", {}),
+    ("ui/boundaries.py", {}),
+])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_tables_show_no_raw_empty_values_in_either_language(at, tiny, page, query, language):
+    from geo import submissions
+    submissions.reject  # noqa: B018  (the village-status table lists communes with no village map)
+    logged_in(at, "admin")
+    at.switch_page(page)
+    at.query_params.update({**query, "lang": language})
+    at.run()
+    assert not at.exception
+    frames = shown_tables(at)
+    assert frames or page == "ui/hotspots.py", "no table on the page"   # tiny: maybe no hot spot
+    for df in frames:
+        cells = {str(v).strip() for v in df.to_numpy().ravel() if not isinstance(v, (list, tuple))}
+        assert not cells & RAW_EMPTY, (page, df.head())
+        assert not [c for c in cells if re.fullmatch(r"\d{4}-\d\d-\d\d([ T].*)?", c)], (page, "ISO date shown")
+
+
+def test_table_numbers_and_dates_follow_the_language():
+    import datetime as dt
+    import pandas as pd
+    from ui import grid
+    df = pd.DataFrame({"n": [1234.5, None], "d": ["2026-03-01", None], "s": [None, "x"],
+                       "when": [pd.Timestamp("2026-03-01 10:00"), pd.NaT]})
+    vi = grid.styled(df, "vi", dates=["d"], decimals={"n": 1})
+    en = grid.styled(df, "en", dates=["d"], decimals={"n": 1})
+    assert vi._display_funcs[(0, 0)](1234.5) == "1.234,5" and en._display_funcs[(0, 0)](1234.5) == "1,234.5"
+    for sty in (vi, en):
+        assert [sty._display_funcs[(i, j)](df.iat[i, j]) for i in range(2) for j in range(4)][1:] == [
+            "01/03/2026", "—", "01/03/2026 10:00:00", "—", "—", "x", "—"]
+    assert grid.cell_text(dt.date(2026, 1, 2), "en") == "02/01/2026"
+
+
+def test_data_page_values_and_boundary_set_labels_in_the_language():
+    from geo import areas
+    from ui import boundaries, data
+    assert data.display_value("cameras", "radius_m", 1234.5, "vi") == "1.234,5"
+    assert data.display_value("cameras", "radius_m", 1234.5, "en") == "1,234.5"
+    s = areas.BoundarySet(id=3, name="Xã", level="commune", parent_set_id=None, valid_from="2019-01-01",
+                          valid_to="2025-06-30", source_file=None, source_crs=None, encoding=None,
+                          imported_at=None, imported_by=None, is_demo=False, areas=1, replaces_set_id=None)
+    for lang in ("vi", "en"):
+        label = boundaries.set_label(s, lang)
+        assert "01/01/2019 → 30/06/2025" in label and "2019-01-01" not in label
+
+
+def test_pages_format_numbers_in_the_page_language():
+    """No page formats a number with a fixed (Vietnamese) language: every call of
+    ``fmt_number``/``format_number`` in ui/ names the language, none is imported bare."""
+    import ast
+    bad = []
+    for path in (ROOT / "ui").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and any(a.name in ("format_number", "fmt_number") for a in node.names):
+                bad.append(f"{path.name}:{node.lineno} import")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("format_number", "fmt_number")
+                    and len(node.args) < 3 and not any(k.arg == "lang" for k in node.keywords)):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert bad == []
+
+
+@pytest.mark.parametrize("path, target, note", [
+    ("map", "", None), ("/map/", "", None), ("", "", None), ("compstat", "compstat", None),
+    ("Bản-đồ", "", None), ("so-sanh", "compstat", None), ("quan-tri", "admin", None),
+    ("khong-co-trang-nay", "", "nav_unknown"), ("data", "", "nav_not_allowed"),
+])
+def test_a_typed_path_opens_its_page_or_home_with_a_note(path, target, note):
+    from ui import nav
+    offered = {"", "compstat", "trends", "admin"}                 # e.g. a viewer: no "data"
+    every = offered | {"data", "boundaries"}
+    assert nav.route(path, offered, every) == (target, note)
+
+
+# --------------------------------------------------------------------------- #
+# Issue 10 item 6: a commune with no village map is marked on the village-level maps
+# --------------------------------------------------------------------------- #
+def drop_villages_of(tiny, commune: str):
+    from geo import store
+    with store.transaction(tiny["db"]) as conn:
+        conn.execute("DELETE FROM areas WHERE set_id = ? AND parent_code = ?", (tiny["villages"], commune))
+    store.bump_revision(tiny["db"])
+
+
+def map_component_args(at) -> dict:
+    import json
+    return json.loads(at.get("component_instance")[0].proto.json_args)
+
+
+def test_communes_without_villages_are_listed_per_scope(tiny):
+    from geo import mapdata
+    assert mapdata.communes_without_villages(tiny["db"], tiny["villages"]) == []
+    drop_villages_of(tiny, "C11")
+    assert mapdata.communes_without_villages(tiny["db"], tiny["villages"]) == ["C11"]
+    assert mapdata.communes_without_villages(tiny["db"], tiny["villages"], {"C00"}) == []
+    assert mapdata.communes_without_villages(tiny["db"], tiny["communes"]) == []      # not a village set
+    p = mapdata.no_map_payload(tiny["db"], tiny["villages"], label="Chưa có bản đồ thôn")
+    assert p["codes"] == ["C11"] and p["names"] == ["Xã 11"] and p["n"] == 1 and len(p["g"]) == 1
+
+
+@pytest.mark.parametrize("role, area, marked", [("admin", None, ["C11"]), ("officer", "C00", None)])
+def test_the_village_map_draws_a_commune_with_no_village_map_as_such(at, tiny, role, area, marked):
+    drop_villages_of(tiny, "C11")
+    logged_in(at, role, area)
+    at.query_params.update({**MARCH, "level": "village"})
+    at.run()
+    assert not at.exception
+    import json
+    args = map_component_args(at)
+    blobs = {**json.loads(args["blobs"])}
+    nomap = [b for b in blobs.values() if b.get("kind") == "nomap"]
+    if marked is None:                     # an officer of C00: nothing of another commune is sent
+        assert nomap == []
+        return
+    assert [b["data"]["codes"] for b in nomap] == [marked]
+    assert nomap[0]["data"]["label"] == "Chưa có bản đồ thôn" and nomap[0]["key"] in args["layers"]
+    # at commune level nothing is marked
+    at.radio(key="f_level").set_value("commune").run()
+    assert not [k for k in map_component_args(at)["layers"] if k.startswith("n")]
+
+
+def test_the_png_map_hatches_a_commune_with_no_village_map_and_names_it_in_the_legend(tiny):
+    import datetime as dt
+    from geo.export import View, png
+    from geo.periods import Period
+    drop_villages_of(tiny, "C11")
+    march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    view = View(set_id=tiny["villages"], period=march)
+    assert list(png.no_map_communes(tiny["db"], view)["code"]) == ["C11"]
+    fig = png.map_figure(tiny["db"], view, width=800, height=500)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(t.startswith("Chưa có bản đồ thôn") and "(1 " in t for t in texts)
+    hatched = [p for ax in fig.axes for p in [*ax.patches, *ax.collections] if p.get_hatch()]
+    assert len(hatched) >= 2                                   # on the map and its legend key
+    assert png.no_map_communes(tiny["db"], View(set_id=tiny["villages"], period=march, area="C00")) is None
+    assert png.no_map_communes(tiny["db"], View(set_id=tiny["communes"], period=march)) is None
+
+
+@pytest.mark.parametrize("page", ["ui/hotspots.py", "ui/compstat.py", "ui/boundaries.py"])
+@pytest.mark.parametrize("language, zoom_in", [("vi", "Phóng to"), ("en", "Zoom in")])
+def test_folium_maps_fill_the_space_fold_their_legend_and_speak_the_language(at, page, language, zoom_in):
+    """The st_folium maps of Hot spots, CompStat and Boundaries: as tall as the window below
+    them, the folding legend the areas are fitted around, Leaflet's texts in the language."""
+    import json
+    logged_in(at, "admin")
+    at.switch_page(page)
+    at.query_params.update({**MARCH, "lang": language})
+    at.run()
+    assert not at.exception
+    scripts = [json.loads(e.proto.json_args).get("script", "") for e in at.get("component_instance")
+               if "st_folium" in e.proto.component_name]
+    assert scripts, "no folium map on the page"
+    for s in scripts:
+        assert "anttLeaflet.fill(" in s and "anttLeaflet.legend(" in s and "anttLeaflet.localize(" in s
+        assert json.dumps(zoom_in, ensure_ascii=False) in s
+
+
+def test_coverage_shares_in_the_number_format_of_the_language(at):
+    """A progress bar's label printed "50.0 %" in the Vietnamese table; the shares are numbers
+    of the language now."""
+    logged_in(at, "admin")
+    at.switch_page("ui/coverage.py")
+    at.query_params.update(MARCH)
+    at.run()
+    assert not at.exception
+    df = next(d for d in shown_tables(at) if "coverage_pct" in d.columns)
+    assert "50,0" in set(df["coverage_pct"])
+    import json
+    cfg = json.loads(next(e for e in at.dataframe if "coverage_pct" in e.value.columns).proto.columns)
+    assert not any("progress" in json.dumps(v) for v in cfg.values())
+
+
+@pytest.mark.parametrize("page", ["ui/coverage.py", "ui/trends.py"])
+def test_charts_use_the_number_format_of_the_language(at, page):
+    import json
+    logged_in(at, "admin")
+    at.switch_page(page)
+    at.query_params.update(MARCH)
+    at.run()
+    assert not at.exception
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    assert specs
+    for spec in specs:
+        assert spec.get("config", {}).get("locale", {}).get("number", {}).get("decimal") == ",", page

@@ -630,3 +630,66 @@ def test_reading_placements_of_one_set_goes_through_the_key(tmp_path):
                 "ra.kind = 'incident' AND ra.set_id IN (1, 2) AND ra.record_id = t.id)"):
         plan = " | ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql))
         assert "SEARCH s USING PRIMARY KEY (kind=? AND set_id=?" in plan, plan
+
+
+def test_compstat_sparklines_count_only_the_officers_commune(officers):
+    from geo import compstat
+    db, sc_ = officers["db"], officers["communes"]
+    everyone = compstat.sparklines(db, sc_, ["C00", "C11"], "2026-03-31", user=None)
+    mine = compstat.sparklines(db, sc_, ["C00", "C11"], "2026-03-31", user="xa00")
+    assert sum(everyone["C11"]) > 0 and sum(everyone["C00"]) > 0
+    assert mine["C00"] == everyone["C00"]
+    assert sum(mine.get("C11") or [0]) == 0                         # another commune's records: none
+    with pytest.raises(TypeError):                                  # no sparkline without an acting user
+        compstat.sparklines(db, sc_, ["C00"], "2026-03-31")
+
+
+def _functions_taking_a_user():
+    """geo's public functions taking the acting user: {(module, name): (parameter, its position or None)}."""
+    import ast
+    out = {}
+    for path in (ROOT / "geo").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                a = node.args
+                names = [x.arg for x in a.posonlyargs + a.args]
+                for who in ("actor", "user"):          # audit.entries: ``actor`` acts, ``user`` filters
+                    if who in names or who in [x.arg for x in a.kwonlyargs]:
+                        out[(path.stem, node.name)] = (who, names.index(who) if who in names else None)
+                        break
+    return out
+
+
+def test_every_figure_call_of_the_pages_passes_the_acting_user():
+    """A page calling a figure function (trends, stats, hot spots, layers, sparklines…) without
+    the acting user would count records outside an officer's commune."""
+    import ast
+    taking = _functions_taking_a_user()
+    assert ("trends", "incident_series") in taking and ("compstat", "sparklines") in taking
+    missing = []
+    for path in [*(ROOT / "ui").glob("*.py"), ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name)):
+                continue
+            spec = taking.get((node.func.value.id, node.func.attr))
+            if spec is None:
+                continue
+            who, pos = spec
+            given = (any(k.arg in (who, None) for k in node.keywords)
+                     or (pos is not None and len(node.args) > pos))
+            if not given:
+                missing.append(f"{path.name}:{node.lineno} {node.func.value.id}.{node.func.attr}")
+    assert missing == []
+
+
+def test_programme_series_counts_only_the_officers_commune(officers):
+    db, sc_ = officers["db"], officers["communes"]
+    everyone = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31")
+    mine = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31", user="xa00")
+    own = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31", areas=["C00"])
+    other = trends.programme_series(db, sc_, "2026-01-01", "2026-03-31", areas=["C01"], user="xa00")
+    assert everyone["villages"].iloc[-1] > mine["villages"].iloc[-1]
+    assert mine.equals(own)
+    assert other["villages"].iloc[-1] == 0 and other["groups_active"].sum() == 0

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import audit, auth, numfmt, templates
+from ui import grid
 from ui.safe import md
 from ui.session import acting_user, database, t
 
@@ -33,7 +34,7 @@ tab_users, tab_audit = st.tabs([t("users"), t("audit_log")])
 
 with tab_users:
     users = auth.list_users(db)
-    st.dataframe(pd.DataFrame([{t("username"): u.username, t("role"): t(f"role_{u.role}"),
+    grid.show(pd.DataFrame([{t("username"): u.username, t("role"): t(f"role_{u.role}"),
                                 t("area"): u.area_code or "—", t("disabled"): u.disabled,
                                 t("must_change_password_short"): u.must_change_password} for u in users]),
                  hide_index=True, width="stretch")
@@ -77,7 +78,7 @@ with tab_audit:
     kind = c3.text_input(t("target_kind"), key="audit_kind").strip() or None
     log_df = audit.entries(db, user=who, action=action, target_kind=kind, limit=5000, actor=user)
     st.caption(t("audit_readonly", n=len(log_df)))
-    st.dataframe(audit_view(log_df), hide_index=True, width="stretch", key="audit_table")
+    grid.show(audit_view(log_df), hide_index=True, width="stretch", key="audit_table")
     d1, d2 = st.columns(2)
     d1.download_button(t("download_csv"), templates.table_bytes(log_df, "csv"), "nhat_ky.csv", "text/csv")
     d2.download_button(t("download_xlsx"), templates.table_bytes(log_df, "xlsx", sheet="Nhật ký"), "nhat_ky.xlsx",

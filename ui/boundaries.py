@@ -23,11 +23,19 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import areas, i18n, maps, store
+from geo import areas, i18n, maps, numfmt, store
 from geo.boundaries import ENCODINGS, BoundaryError, FieldChoiceNeeded, LayerChoiceNeeded, prepare
 from geo.boundaries import versions as bv
 from geo.boundaries.pipeline import Prepared
+from ui import grid
 from ui.safe import md
+
+
+def fmt(value, decimals: int | None = None) -> str:
+    """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
+    from geo import numfmt
+    from ui.session import lang
+    return numfmt.fmt_number(value, decimals, lang())
 
 log = logging.getLogger("antt")
 
@@ -157,7 +165,7 @@ def preview_features(prepared: Prepared) -> dict:
             codes = [str(c) for c in (codes if isinstance(codes, (list, tuple, np.ndarray)) else [codes])]
             props.append({"code": f"{'overlap' if kind == 1 else 'gap'}_{i + 1}",
                           "name": ", ".join(codes[:6]), "kind": kind,
-                          "detail": f"{maps.fmt_number(float(area) / 10_000, 2)} ha"})
+                          "detail": f"{fmt(float(area) / 10_000, 2)} ha"})
         feats += _features(frame, "village", props)
     return {"type": "FeatureCollection", "features": feats}
 
@@ -180,7 +188,7 @@ def preview_map(preview: dict, lang: str, tiles: str | None = None):
         tooltip_fields=[("code", i18n.t("code", lang)), ("parent_code", i18n.t("bnd_parent_code", lang)),
                         ("detail", i18n.t("bnd_detail", lang))],
         no_data_label=i18n.t("bnd_unit", lang), areas_label="", tiles=tiles,
-        layer_name=i18n.t("bnd_preview", lang))
+        layer_name=i18n.t("bnd_preview", lang), lang=lang, fill=True, min_height=460)
 
 
 CURRENT_COLOR = "#5f6b77"
@@ -225,7 +233,7 @@ def compare_map(features: dict, changes: pd.DataFrame, side: str, lang: str, tit
         feats, status_values(changes, side), metric_label=i18n.t("bnd_kind", lang), classes=classes,
         tooltip_fields=[("code", i18n.t("code", lang)), ("other_name", i18n.t("bnd_other_name", lang))],
         no_data_label=i18n.t("no_data", lang), areas_label=i18n.t("legend_areas", lang), title=title,
-        tiles=tiles, layer_name=title or i18n.t("boundary_set", lang))
+        tiles=tiles, layer_name=title or i18n.t("boundary_set", lang), lang=lang, fill=True, min_height=440)
 
 
 # --------------------------------------------------------------------------- #
@@ -274,16 +282,19 @@ def encoding_table(prepared: Prepared, lang: str) -> pd.DataFrame:
 
 
 def set_label(s: areas.BoundarySet, lang: str) -> str:
-    until = f"{s.valid_to}" if s.valid_to else i18n.t("current", lang)
-    return f"#{s.id} · {s.name} ({i18n.t('bnd_level_' + s.level, lang)}, {s.valid_from or '…'} → {until})"
+    until = numfmt.fmt_date(s.valid_to) if s.valid_to else i18n.t("current", lang)
+    since = numfmt.fmt_date(s.valid_from) if s.valid_from else "…"
+    return f"#{s.id} · {s.name} ({i18n.t('bnd_level_' + s.level, lang)}, {since} → {until})"
 
 
 def sets_table(db, lang: str) -> pd.DataFrame:
     """The boundary sets, newest first within each level."""
     rows = [{"id": s.id, "name": s.name, "level": i18n.t("bnd_level_" + s.level, lang), "areas": s.areas,
-             "valid_from": s.valid_from, "valid_to": s.valid_to or i18n.t("current", lang),
+             "valid_from": numfmt.fmt_date(s.valid_from) if s.valid_from else "—",
+             "valid_to": numfmt.fmt_date(s.valid_to) if s.valid_to else i18n.t("current", lang),
              "replaces": s.replaces_set_id, "parent": s.parent_set_id, "source_file": s.source_file,
-             "source_crs": s.source_crs, "encoding": s.encoding, "imported_at": s.imported_at,
+             "source_crs": s.source_crs, "encoding": s.encoding,
+             "imported_at": numfmt.fmt_datetime(s.imported_at) if s.imported_at else "—",
              "imported_by": s.imported_by, "demo": s.is_demo}
             for s in areas.list_sets(db)]
     df = pd.DataFrame(rows, columns=["id", "name", "level", "areas", "valid_from", "valid_to", "replaces",
@@ -405,7 +416,7 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
     if not sets:
         st.info(t("no_sets"))
         return
-    st.dataframe(sets_table(db, L), hide_index=True, width="stretch")
+    grid.show(sets_table(db, L), hide_index=True, width="stretch")
 
     st.markdown(f"##### {t('bnd_compare')}")
     pair = default_pair(sets)
@@ -426,7 +437,7 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
     counts = bv.change_counts(changes)
     cols = st.columns(len(counts))
     for col, (s, n) in zip(cols, counts.items()):
-        col.metric(t("bnd_status_" + s), maps.fmt_number(n))
+        col.metric(t("bnd_status_" + s), fmt(n))
     m1, m2 = st.columns(2)
     with m1:
         st_folium(compare_map(areas.map_features(db, a), changes, "a", L, title=f"#{a}", tiles=tiles),
@@ -437,7 +448,7 @@ def main() -> None:  # pragma: no cover - exercised through AppTest
     with st.expander(t("bnd_changes_table")):
         shown = changes[changes["status"] != "unchanged"].copy()
         shown["status"] = shown["status"].map(lambda s: t("bnd_status_" + s))
-        st.dataframe(shown.rename(columns={c: t("bnd_cmp_" + c) for c in shown.columns}),
+        grid.show(shown.rename(columns={c: t("bnd_cmp_" + c) for c in shown.columns}),
                      hide_index=True, width="stretch")
 
 
@@ -511,10 +522,10 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
         return
 
     p = res.prepared
-    st.success(t("bnd_read_ok", n=maps.fmt_number(len(p.gdf)), file=md(p.source_file),
-                 rows=maps.fmt_number(p.feature_count)))
+    st.success(t("bnd_read_ok", n=fmt(len(p.gdf)), file=md(p.source_file),
+                 rows=fmt(p.feature_count)))
     c = st.columns(4)
-    c[0].metric(t("bnd_units"), maps.fmt_number(len(p.gdf)))
+    c[0].metric(t("bnd_units"), fmt(len(p.gdf)))
     c[1].metric(t("bnd_crs"), p.crs_used or "—", help=md(p.crs_detected))
     c[2].metric(t("bnd_datum"), t("bnd_yes") if p.datum_shift else t("bnd_no"), help=md(p.datum_shift) or None)
     c[3].metric(t("bnd_encoding"), ENCODINGS.get(p.encoding_detected, p.encoding_detected),
@@ -540,11 +551,11 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
     e2.markdown(f"**{t('bnd_sample_names')}:** " + ", ".join(md(n) for n in p.sample_names[:10]))
     if p.encoding_candidates:
         with e2.expander(t("bnd_encoding_candidates")):
-            st.dataframe(encoding_table(p, L), hide_index=True, width="stretch")
+            grid.show(encoding_table(p, L), hide_index=True, width="stretch")
 
     # fields
     f1, f2 = st.columns([1, 2])
-    f1.dataframe(field_table(res, L), hide_index=True, width="stretch")
+    grid.show(field_table(res, L), where=f1, hide_index=True, width="stretch")
     with f2:
         g = st.columns(3)
         for col, opt, role in zip(g, ("code_field", "name_field", "parent_field"), ("code", "name", "parent")):
@@ -564,9 +575,9 @@ def _show_result(st, st_folium, t, L, db, res: PrepResult, fkey, level, parent_i
 
     # every repair and warning
     problems = problems_table(p, L)
-    st.markdown(f"**{t('bnd_problems')}** ({maps.fmt_number(len(problems))})")
+    st.markdown(f"**{t('bnd_problems')}** ({fmt(len(problems))})")
     if len(problems):
-        st.dataframe(problems, hide_index=True, width="stretch")
+        grid.show(problems, hide_index=True, width="stretch")
     else:
         st.caption(t("bnd_no_problems"))
 

@@ -20,8 +20,17 @@ from geo import i18n, maps, submissions
 from geo.boundaries import BoundaryError
 from geo.boundaries import versions as bv
 from geo.boundaries.village_checks import VillageCheck, commune_polygon
+from ui import grid
 
 log = logging.getLogger("antt")
+
+
+def fmt(value, decimals: int | None = None) -> str:
+    """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
+    from geo import numfmt
+    from ui.session import lang
+    return numfmt.fmt_number(value, decimals, lang())
+
 
 KINDS = ("village", "outside", "uncovered", "overlap")
 KIND_COLORS = ["#e31a1c", "#fdbf6f", "#6a3d9a"]          # outside, uncovered, overlap
@@ -64,7 +73,8 @@ def check_map(villages, res: VillageCheck | None, lang: str, *, title: str | Non
     return maps.choropleth(fc, values, metric_label=i18n.t("bnd_kind", lang), classes=classes,
                            tooltip_fields=[("code", i18n.t("code", lang)), ("detail", i18n.t("bnd_detail", lang))],
                            no_data_label=i18n.t("vil_kind_village", lang), areas_label="", tiles=tiles,
-                           title=title, layer_name=title or i18n.t("bnd_preview", lang))
+                           title=title, layer_name=title or i18n.t("bnd_preview", lang), lang=lang,
+                           fill=True, min_height=400)
 
 
 def status_table(db, lang: str) -> pd.DataFrame:
@@ -89,7 +99,8 @@ def status_map(db, lang: str, tiles=None):
                                            ("updated_on", i18n.t("vil_col_updated_on", lang)),
                                            ("uploaded_by", i18n.t("vil_col_uploaded_by", lang))],
                            no_data_label=i18n.t("no_data", lang), areas_label=i18n.t("legend_areas", lang),
-                           tiles=tiles, layer_name=i18n.t("vil_status_title", lang))
+                           tiles=tiles, layer_name=i18n.t("vil_status_title", lang), lang=lang,
+                           fill=True, min_height=400)
 
 
 def submissions_table(rows: list[dict], lang: str) -> pd.DataFrame:
@@ -105,10 +116,10 @@ def submissions_table(rows: list[dict], lang: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------- #
 def _checks_block(st, t, res: VillageCheck) -> None:
     c = st.columns(4)
-    c[0].metric(t("vil_villages"), maps.fmt_number(len(res.gdf)))
+    c[0].metric(t("vil_villages"), fmt(len(res.gdf)))
     c[1].metric(t("vil_outside"), f"{res.outside_share:.2%}")
     c[2].metric(t("vil_uncovered"), f"{res.uncovered_share:.1%}")
-    c[3].metric(t("vil_overlaps"), maps.fmt_number(len(res.overlaps)))
+    c[3].metric(t("vil_overlaps"), fmt(len(res.overlaps)))
     if res.refused:
         st.error(res.refusal())
     st.markdown(f"**{t('vil_warnings')}**")
@@ -182,7 +193,8 @@ def officer_section(st, st_folium, t, L, db, user, sc, tiles, run_prepare, files
     st.markdown(f"##### {t('vil_my_submissions')}")
     rows = submissions.list_submissions(db, user=sc)
     if rows:
-        st.dataframe(submissions_table(rows, L), hide_index=True, width="stretch")
+        grid.show(submissions_table(rows, L), labels=lambda c: i18n.t("vil_col_" + c, L),
+                  datetimes=["submitted_at", "reviewed_at"], decimals={"outside_share": 4, "uncovered_share": 4})
     else:
         st.caption(t("vil_none_yet"))
 
@@ -241,9 +253,9 @@ def admin_section(st, st_folium, t, L, db, user, tiles) -> None:  # pragma: no c
     counts = submissions.status_counts(submissions.village_status(db))
     cols = st.columns(3)
     for col, s in zip(cols, STATUS_ORDER):
-        col.metric(t("vil_status_" + s), maps.fmt_number(counts[s]))
+        col.metric(t("vil_status_" + s), fmt(counts[s]))
     st_folium(status_map(db, L, tiles=tiles), height=420, use_container_width=True, returned_objects=[],
               key="vil_status_map")
     with st.expander(t("vil_status_title")):
-        st.table(status_table(db, L))       # a plain table: it prints and reads in a meeting
+        grid.show(status_table(db, L), table=True, dates=[i18n.t("vil_col_updated_on", L)])       # a plain table: it prints and reads in a meeting
 

@@ -3,15 +3,14 @@
 Every number comes from :mod:`geo.compstat` (itself read from ``area_stats``):
 this page only sorts, colours and formats.
 """
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import areas, cellsafe, compstat, maps, metrics, stats, trends
-from ui import filters, unplaced
-from ui.session import acting_user, database, fmt, show_demo_banner, t
+from geo import areas, cellsafe, compstat, maps, metrics, stats
+from ui import filters, grid, unplaced
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
 UP, UP_REAL = "background-color: #fde2df; color: #8f1d14", "background-color: #f1948a; color: #5c0a05"
@@ -24,7 +23,7 @@ SHOWN = [("name", "name"), ("incidents", "incidents"), ("incidents_prev", "incid
          ("change", "change"), ("change_pct", "change_pct"), ("z", "z"), ("mark", "real_change"),
          ("incidents_last_year", "incidents_last_year"), ("change_ly", "change_ly"),
          ("change_ly_pct", "change_ly_pct"), ("z_ly", "z_ly"), ("mark_ly", "real_change_ly")]
-SPARK_MONTHS = 12
+SPARK_MONTHS = compstat.SPARK_MONTHS
 Z_COLOR = {"up": "red", "down": "green", "off": "gray"}   # more incidents is worse
 DIVERGING = ["#1a9850", "#91cf60", "#f7f7b5", "#fc8d59", "#d73027"]   # as the map page: falling is green
 SORTS = ["z", "change", "change_pct", "incidents", "z_ly", "change_ly", "change_ly_pct",
@@ -60,9 +59,8 @@ def cell_styles(df: pd.DataFrame, cols: list[str], total_row: bool = False) -> p
 
 
 def styled(df: pd.DataFrame, cols: list[str], total_row: bool = False):
-    fmts = {c: (lambda v, d=DECIMALS.get(c, 0): fmt(v, d)) for c in cols
-            if c not in ("name", "code", "mark", "mark_ly", "spark")}
-    return df[cols].style.format(fmts).apply(lambda _: cell_styles(df, cols, total_row), axis=None)
+    """The cells' colours; their text is ui.grid's (numbers in the language, "—" when empty)."""
+    return df[cols].style.apply(lambda _: cell_styles(df, cols, total_row), axis=None)
 
 
 def column_config(cols: list[str]) -> dict:
@@ -87,16 +85,6 @@ def z_arrow(z) -> str:
     return "up" if z > 0 else "down"
 
 
-def sparklines(db, set_id: int, codes: list[str], end: dt.date, categories) -> dict[str, list[int]]:
-    """Incidents per month over the SPARK_MONTHS months to ``end``, per area (geo.trends)."""
-    if not codes:
-        return {}
-    start = (pd.Timestamp(end) - pd.DateOffset(months=SPARK_MONTHS - 1)).replace(day=1).date()
-    ser = trends.incident_series(db, set_id, start, end, freq="month", categories=list(categories) or None,
-                                 areas=list(codes), by="area")
-    return {c: [int(v) for v in ser[c]] if c in ser.columns else [] for c in codes}
-
-
 def change_map(db, set_id: int, table: pd.DataFrame):
     """z per area, diverging (falling green, rising red), beside the lists."""
     values = metrics.metric_values(table, "z")
@@ -106,7 +94,8 @@ def change_map(db, set_id: int, table: pd.DataFrame):
     m = maps.choropleth(features, values, metric_label=t("z"), classes=classes,
                         tooltip_fields=[(c, t(c)) for c in ("incidents", "incidents_prev", "change", "change_pct")],
                         no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles())
+                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles(), lang=lang(),
+                        fill=True, min_height=520)
     maps.finish(m)
     return m
 
@@ -155,7 +144,7 @@ real_only = o3.checkbox(t("real_only"), key="cs_real_only")
 sfx = "" if against == "prev" else "_ly"
 top_cols = ["name", "incidents", "incidents_prev" if against == "prev" else "incidents_last_year",
             f"change{sfx}", f"z{sfx}", f"mark{sfx}"]
-spark = sparklines(db, f.set_id, list(table["code"]), f.end, f.categories)
+spark = compstat.sparklines(db, f.set_id, table["code"], f.end, f.categories, user=user)   # the officer's records only
 table = table.assign(spark=table["code"].map(spark))
 top_cols.insert(1, "spark")
 map_col, lists_col = st.columns([1.15, 1])
@@ -170,8 +159,8 @@ for which, icon in (("worse", ":material/trending_up:"), ("better", ":material/t
         if top.empty:
             st.caption(t("none_found"))
         else:
-            st.dataframe(styled(top, top_cols), hide_index=True, width="stretch",
-                         column_config=column_config(top_cols), key=f"cs_top_{which}")
+            grid.show(styled(top, top_cols), column_config=column_config(top_cols), key=f"cs_top_{which}",
+                      decimals=DECIMALS)
 
 # --- the full table, sorted, with the totals row last
 st.markdown(f"##### {t('table')}")
@@ -185,8 +174,8 @@ full = pd.concat([rows, with_marks(pd.DataFrame([tot | {"name": t("total"), "cod
                  ignore_index=True)
 cols = [c for c, _ in SHOWN]
 cols.insert(1, "spark")
-st.dataframe(styled(full, cols, total_row=True), hide_index=True, width="stretch",
-             column_config=column_config(cols), height=min(38 + 35 * len(full), 640), key="cs_table")
+grid.show(styled(full, cols, total_row=True), column_config=column_config(cols), decimals=DECIMALS,
+          height=min(38 + 35 * len(full), 640), key="cs_table")
 st.caption(t("compstat_legend"))
 if unplaced.is_unplaced(table).any():
     st.caption(t("unplaced_note"))

@@ -8,8 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import areas, cellsafe, coverage, maps, stats, vocab
-from ui import filters, mapview, unplaced
+from geo import areas, cellsafe, coverage, maps, numfmt, stats, vocab
+from ui import filters, grid, mapview, unplaced
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 COVERED_COLOR, VUNG_TRANG_COLOR = "#a1d99b", "#f16913"
@@ -92,12 +92,12 @@ cols = ["name", *(["village_map"] if "village_map" in df else []), "villages", "
         "groups_active", "cameras_active", "camera_area_pct", "incidents_in_camera_view_pct"]
 table = unplaced.mark_names(df.sort_values(["coverage_pct", "code"], na_position="last", kind="stable"))
 table = table[["code", *cols, "placed"]]
-pct = {c: st.column_config.ProgressColumn(t(c), min_value=0, max_value=100, format="%.1f %%")
-       for c in ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")}
-st.dataframe(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None), hide_index=True,
-             width="stretch", height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
-             column_config={c: pct.get(c) or st.column_config.Column(t(c), width=None if c == "name" else "small")
-                            for c in cols})
+# shares as numbers in the language (50,0): a progress bar's label would print "50.0 %" whatever it is
+pct_cols = ("coverage_pct", "camera_area_pct", "incidents_in_camera_view_pct")
+grid.show(table.style.apply(lambda _: unplaced.row_css(table, table.columns), axis=None),
+          height=min(38 + 35 * len(table), 560), key="cov_table", column_order=cols,
+          decimals={c: 1 for c in pct_cols},
+          column_config={c: st.column_config.Column(t(c), width=None if c == "name" else "small") for c in cols})
 if not table["placed"].all():
     st.caption(t("unplaced_note"))
 table = table.drop(columns=["placed"])
@@ -120,8 +120,7 @@ if f.level == "village" and vset is not None and vset.parent_set_id is not None:
 if white.empty:
     st.caption(t("none_found"))
 else:
-    st.dataframe(white[wcols], hide_index=True, width="stretch", height=min(38 + 35 * len(white), 420),
-                 key="cov_white", column_config={c: st.column_config.Column(wlabels[c]) for c in wcols})
+    grid.show(white[wcols], labels=wlabels, height=min(38 + 35 * len(white), 420), key="cov_white")
 st.download_button(t("download_csv"), csv_bytes(white[wcols].rename(columns=wlabels)),
                    file_name=f"vung_trang_{f.end:%Y%m%d}.csv", mime="text/csv", icon=":material/download:",
                    key="cov_white_download", disabled=white.empty)
@@ -166,4 +165,6 @@ else:
                  alt.Tooltip("type_label:N", title=t("model_types" if split == "model_type" else "core_force")),
                  alt.Tooltip("n:Q", title=y_title, format=",d")],
     ).properties(height=alt.Step(22))
+    if numfmt.vega_locale(L):            # the axis and tooltips in the language's numbers (1.234)
+        chart = chart.configure(locale=numfmt.vega_locale(L))
     st.altair_chart(chart, width="stretch")

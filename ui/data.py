@@ -21,8 +21,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from geo import areas, audit, auth, i18n, maps, quality, records, store, templates, vocab
-from geo.stats import format_number as fmt
+from geo import areas, audit, auth, i18n, maps, numfmt, quality, records, store, templates, vocab
+from ui import grid
 from ui.safe import md
 
 log = logging.getLogger("antt")
@@ -42,6 +42,12 @@ def _acting_user():
     """The logged-in user every read of a record and every write is made as."""
     from ui.session import acting_user
     return acting_user()
+
+
+def fmt(value, decimals: int = 0) -> str:
+    """A number in the page's language (ui.session.fmt: 1.234,5 in Vietnamese, 1,234.5 in English)."""
+    from ui.session import fmt as session_fmt
+    return session_fmt(value, decimals)
 
 
 def tr(key: str, lang: str, **fmt_args) -> str:
@@ -138,14 +144,14 @@ def display_value(kind: str, name: str, v, lang: str) -> str:
         return tr("data_yes" if v in (1, True, "1") else "data_no", lang)
     if f.type in ("date", "datetime") and isinstance(v, str) and len(v) >= 10:
         try:
-            d = dt.date.fromisoformat(v[:10]).strftime("%d/%m/%Y")
+            d = numfmt.fmt_date(dt.date.fromisoformat(v[:10]))
             return d + v[10:] if len(v) > 10 else d
         except ValueError:
             return v
     if f.type in ("lon", "lat") and isinstance(v, (int, float)):
         return f"{v:.6f}".rstrip("0").rstrip(".")      # as typed: a dot, up to ~10 cm
     if f.type == "float" and isinstance(v, (int, float)):
-        return maps.fmt_number(v)
+        return numfmt.fmt_number(v, None, lang)
     return str(v)
 
 
@@ -310,12 +316,11 @@ def describe_change(kind: str, action: str, before: dict | None, after: dict | N
 
 
 def fmt_time(iso: str | None) -> str:
+    """A stored time in local time, ``dd/mm/yyyy HH:MM`` (geo.numfmt); empty → ""."""
     if not iso:
         return ""
-    try:
-        return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return iso
+    out = numfmt.fmt_datetime(iso)
+    return out[:16] if re.match(r"\d\d/\d\d/\d{4} ", out) else out
 
 
 def history_frame(db, kind: str, record_id: str, lang: str, limit: int = 200, *, actor=None) -> pd.DataFrame:
@@ -483,7 +488,7 @@ def _backup_section(db, t) -> None:
         made = ss.get("_data_backup")
         if made and Path(made[0]).exists():
             path, name = made
-            size = maps.fmt_number(Path(path).stat().st_size / 1e6, 1) + " MB"
+            size = fmt(Path(path).stat().st_size / 1e6, 1) + " MB"
             st.download_button(t("data_backup_download", size=size), data=Path(path).read_bytes(),
                                file_name=name, mime="application/vnd.sqlite3", key="data_backup_dl")
 
@@ -584,12 +589,12 @@ def _show_outcome(out: Outcome, kind: str, file_name: str, L: str, t, *, final: 
         st.warning(t("data_outside", n=fmt(len(r.outside))))
     if r.row_warnings:   # kept rows: a value outside the list counted as "Khác", its text kept
         with st.expander(t("data_row_warnings", n=fmt(len(r.row_warnings)))):
-            st.dataframe(errors_frame(r, L, MAX_SHOWN, items=r.row_warnings), hide_index=True, width="stretch",
+            grid.show(errors_frame(r, L, MAX_SHOWN, items=r.row_warnings), hide_index=True, width="stretch",
                          key=f"data_row_warnings_{'final' if final else 'dry'}",
                          column_config={t("data_col_message"): st.column_config.TextColumn(width="large")})
     if r.errors:
         st.markdown(f"**{t('data_errors', rows=fmt(r.rejected), n=fmt(len(r.errors)))}**")
-        st.dataframe(errors_frame(r, L, MAX_SHOWN), hide_index=True, width="stretch",
+        grid.show(errors_frame(r, L, MAX_SHOWN), hide_index=True, width="stretch",
                      height=min(400, 38 + 35 * min(len(r.errors), MAX_SHOWN)),
                      column_config={t("data_col_row"): st.column_config.NumberColumn(width="small"),
                                     t("data_col_message"): st.column_config.TextColumn(width="large")})
@@ -609,7 +614,7 @@ def _show_outcome(out: Outcome, kind: str, file_name: str, L: str, t, *, final: 
     if r.changes:
         st.markdown(f"**{t('data_changes_done' if final else 'data_changes', n=fmt(len(r.changes)))}**")
         ch = changes_frame(r, L, MAX_SHOWN)
-        st.dataframe(ch, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(ch)))
+        grid.show(ch, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(ch)))
         if len(ch) >= MAX_SHOWN:
             st.caption(t("data_changes_more"))
 
@@ -668,7 +673,7 @@ def _form_tab(db, L, t) -> None:
         if hist.empty:
             st.caption(t("data_history_none"))
         else:
-            st.dataframe(hist, hide_index=True, width="stretch")
+            grid.show(hist, hide_index=True, width="stretch")
 
 
 def _get(db, kind: str, rid: str) -> dict | None:
@@ -807,9 +812,9 @@ def _location_map(db, kind: str, rid: str | None, prefix: str, L: str, t) -> Non
         classes = maps.categorical_classes([t(f"level_{s.level}")], [AREA_COLOR])
         m = maps.choropleth(feats, {f["properties"]["code"]: 0 for f in feats["features"]},
                             metric_label=t("data_map_areas"), classes=classes, tiles=maps.default_tiles(),
-                            no_data_label=t("no_data"), areas_label=t("legend_areas"))
+                            no_data_label=t("no_data"), areas_label=t("legend_areas"), lang=L)
     else:
-        m = maps.base_map(tiles=maps.default_tiles())
+        m = maps.base_map(tiles=maps.default_tiles(), lang=L)
     if lon is not None and lat is not None:
         folium.CircleMarker([lat, lon], radius=7, color="#ffffff", weight=2, fill=True,
                             fill_color=POINT_COLOR, fill_opacity=1.0).add_to(m)
@@ -833,7 +838,7 @@ def _deleted_record(db, kind: str, rec: dict, path: str, L: str, t) -> None:
     prefix = _prefix(kind, rid)
     st.warning(t("data_is_deleted", at=fmt_time(rec.get("deleted_at"))))
     spec = records.kind_spec(kind)
-    st.dataframe(pd.DataFrame({t("data_col_field"): [f.label(L) for f in spec.fields],
+    grid.show(pd.DataFrame({t("data_col_field"): [f.label(L) for f in spec.fields],
                                t("data_col_value"): [display_value(kind, f.name, rec.get(f.name), L)
                                                      for f in spec.fields]}),
                  hide_index=True, width="stretch")
@@ -968,7 +973,7 @@ def _quality_tab(db, L, t) -> None:
     me = _acting_user()
     df = _cached_list(path, rev, today, check, kind, MAX_SHOWN, me.username, db, me)
     shown = records_frame(df, kind, L)
-    event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun",
+    event = grid.show(shown, hide_index=True, width="stretch", on_select="rerun",
                          selection_mode="single-row", key=f"dq_table_{check}_{kind}")
     if n > len(df):
         st.caption(t("data_shown_first", shown=fmt(len(df)), total=fmt(n)))

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from geo import areas, filters, periods, vocab
+from geo import areas, filters, numfmt, periods, vocab
 from geo import scope as scope_mod
 from geo.filters import Filters
 from ui.safe import md
@@ -73,7 +73,7 @@ def _in_scope(db, code: str, scope: set[str], bset) -> bool:
 
 
 def _set_label(s: areas.BoundarySet) -> str:
-    span = t("current") if s.current else f"{t('valid_until')} {s.valid_to}"
+    span = t("current") if s.current else f"{t('valid_until')} {numfmt.fmt_date(s.valid_to)}"
     return f"{s.name} ({span})"
 
 

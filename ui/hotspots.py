@@ -11,8 +11,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, hotspots, layers, maps, stats
-from ui import filters
-from ui.session import acting_user, database, fmt, show_demo_banner, t
+from ui import filters, grid
+from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 # fixed class colours (ColorBrewer RdBu): red tones hot, blue tones cold, light grey not significant
 COLORS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "ns": "#f0f0f0",
@@ -75,7 +75,7 @@ m = maps.choropleth(features, values, metric_label=t("hot_spots"), classes=class
                     tooltip_fields=[("commune", t("commune")), ("incidents", t("incidents")), ("z", t("z")),
                                     ("p", t("p_value"))],
                     no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                    tiles=os.environ.get("ANTT_TILES") or None)
+                    tiles=os.environ.get("ANTT_TILES") or None, lang=lang(), fill=True, min_height=520)
 # gridded counts, never exact points (the same for every role); on demand: its blue rim reads as "cold"
 cells = layers.incident_heat(db, vset.id, f.period, f.categories,
                              set(hs["code"]) if (f.area or scope is not None) else None, user=user)
@@ -103,10 +103,10 @@ def table(df: pd.DataFrame, key: str) -> None:
         out["class_label"] = [f"background-color: {COLORS[k]}; color: {TEXT_ON.get(k, '#1d2733')}"
                               for k in df["class"]]
         return out
-    sty = df[COLS].style.format({"incidents": fmt, "z": lambda v: fmt(v, 2), "p": lambda v: f"< {fmt(0.0001, 4)}" if v < 0.0001 else fmt(v, 4)})
-    st.dataframe(sty.apply(css, axis=None), hide_index=True, width="stretch", key=key,
-                 height=min(38 + 35 * len(df), 460),
-                 column_config={c: st.column_config.Column(LABELS[c]) for c in COLS})
+    sty = df[COLS].style.format(lambda v: grid.EMPTY if grid.is_empty(v) else f"< {fmt(0.0001, 4)}"
+                                if v < 0.0001 else fmt(v, 4), subset=["p"])
+    grid.show(sty.apply(css, axis=None), labels=LABELS, decimals={"z": 2}, raw=["p"], key=key,
+              height=min(38 + 35 * len(df), 460))
 
 
 st.markdown(f"##### {t('significant_hot')} ({fmt(len(hot))})")

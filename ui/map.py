@@ -3,7 +3,7 @@ and the profile of the area clicked."""
 import streamlit as st
 
 from geo import layers, metrics, stats, timeline, trends, vocab
-from ui import filters, mapview, unplaced
+from ui import filters, grid, mapview, unplaced
 from ui.safe import md
 from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
@@ -67,7 +67,7 @@ def profile(code: str) -> None:
     grp = layers.group_points(db, f.set_id, f.period.end, f.model_types, {code}, user=user)
     right.caption(f"{t('programmes')}: {len(grp)}")
     mix = grp["model_type"].map(lambda c: vocab.MODEL_TYPES.label(c, L)).value_counts()
-    right.dataframe(mix.rename_axis(t("model_types")).reset_index(name="#"), hide_index=True, width="stretch")
+    grid.show(mix.rename_axis(t("model_types")).reset_index(name="#"), where=right)
 
 
 if clicked and clicked in set(df["code"]):
@@ -78,8 +78,8 @@ else:
 with st.expander(t("table")):
     shown = unplaced.mark_names(df)
     cols = [c for c in df.columns if c != "placed"]
-    st.dataframe(shown[cols].style.apply(lambda _: unplaced.row_css(shown, cols), axis=None),
-                 hide_index=True, width="stretch", column_config={c: st.column_config.Column(t(c)) for c in cols})
+    grid.show(shown[cols].style.apply(lambda _: unplaced.row_css(shown, cols), axis=None), labels=t,
+              decimals={c: 1 for c in cols if c.endswith("_pct") or c in ("rate", "z")})
     if not df["placed"].all():
         st.caption(t("unplaced_note"))
 st.caption(t("share_link"))

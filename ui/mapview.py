@@ -24,7 +24,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geo import auth, export, layers, mapdata, maps, metrics, store, timeline, vocab
+from geo import areas, auth, export, layers, mapdata, maps, metrics, store, timeline, vocab
 from geo import filters as gfilters
 from geo import scope as scope_mod
 
@@ -43,7 +43,12 @@ _LAYER_CACHE_MAX = 32
 def _words() -> dict:
     return {"legend": t("map_legend"), "loading": t("map_loading"), "low": t("heat_low"), "high": t("heat_high"),
             "cluster": t("legend_cluster"), "rings": t("legend_rings"), "play": t("timeline_play"),
-            "timeline": t("timeline")}
+            "timeline": t("timeline"), "leaflet": leaflet_words()}
+
+
+def leaflet_words() -> dict:
+    """Leaflet's own texts in the page's language (geo/js/antt-leaflet.js)."""
+    return maps.leaflet_words(lang())
 
 
 def compact(obj) -> str:
@@ -147,6 +152,21 @@ def point_layers(db, f: gfilters.Filters, user, area_codes=None) -> list[dict]:
     return [b for b in out if b]
 
 
+def no_map_layer(db, f: gfilters.Filters, user) -> dict | None:
+    """At village level: the communes (of this view, as ``user`` may see them) with no village
+    map, drawn grey with a dashed outline, "chưa có bản đồ thôn" in the tooltip and the legend."""
+    if f.level != "village":
+        return None
+    s = areas.get_set(db, f.set_id)
+    if s is None or s.parent_set_id is None:
+        return None
+    codes = scope_mod.resolve(db, user).codes(db, s.parent_set_id)
+    if f.area is not None:
+        codes = {f.area} if codes is None else set(codes) & {f.area}
+    payload = mapdata.no_map_payload(db, f.set_id, codes, label=t("vil_status_none"))
+    return mapdata.layer_blob("nomap", t("vil_status_none"), payload)
+
+
 def timeline_for(db, f: gfilters.Filters, user, geom: dict, shown, freq: str) -> dict:
     """The timeline blob of ``f``'s metric, month by month or week by week (see
     :func:`geo.timeline.frame_periods`), one classification for all frames."""
@@ -185,6 +205,6 @@ def filters_map(db, f: gfilters.Filters, *, key: str, df, user, classes: dict | 
     vals = mapdata.values(geom, values, classes, table=table, fields=[(c, _field_label(c)) for c in fields if c != f.metric],
                           metric_label=label, no_data_label=no_data_label or t("no_data"),
                           areas_label=t("legend_areas"), scheme_label=t(f"scheme_{classes.get('scheme')}"))
-    clicked = render(key=key, geometry=geom, values=vals, layer_blobs=point_layers(db, f, user, area_codes),
-                     timeline_blob=tl, **opts)
+    blobs = [no_map_layer(db, f, user), *point_layers(db, f, user, area_codes)]
+    clicked = render(key=key, geometry=geom, values=vals, layer_blobs=blobs, timeline_blob=tl, **opts)
     return clicked, values, classes

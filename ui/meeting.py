@@ -16,7 +16,7 @@ import streamlit as st
 from geo import auth, compstat, export, maps, periods, store, views
 from geo import filters as gfilters
 from geo.export import brief, png, tables
-from ui import filters, mapview
+from ui import filters, grid, mapview
 from ui.safe import md
 from ui.session import acting_user, current_user, database, fmt, lang, show_demo_banner, t
 
@@ -366,7 +366,7 @@ def section_map(db, f: gfilters.Filters) -> None:
                          file_name=f"{name}_compstat.xlsx", mime=tables.XLSX_MIME, icon=":material/table_view:",
                          key="mt_dl_compstat_xlsx", on_click="ignore", width="stretch")
     with st.expander(t("table")):
-        st.dataframe(df.rename(columns={col: export.column_label(col, L) for col in df.columns}), hide_index=True,
+        grid.show(df.rename(columns={col: export.column_label(col, L) for col in df.columns}), hide_index=True,
                      width="stretch")
     st.caption(t("share_link"))
 

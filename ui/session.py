@@ -68,8 +68,8 @@ def t(key: str, **fmt) -> str:
 
 def fmt(value, decimals: int = 0) -> str:
     """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
-    from geo.stats import format_number
-    return format_number(value, decimals, lang())
+    from geo import numfmt
+    return numfmt.fmt_number(value, decimals, lang())
 
 
 def database():

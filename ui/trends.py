@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo import areas, stats, trends, vocab
+from geo import areas, numfmt, stats, trends, vocab
 from geo.filters import display_name
 from geo.periods import Period
 from ui import filters
@@ -17,15 +17,7 @@ from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
 
 REFORM_COLOR = "#6a3d9a"
 PARTIAL_COLOR = "#9aa4ad"
-# Vietnamese numbers and dates in the charts (Vega's d3 locale)
-VI_LOCALE = {
-    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]},
-    "time": {"dateTime": "%A, %e %B %Y, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S", "periods": ["SA", "CH"],
-             "days": ["Chủ nhật", "Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy"],
-             "shortDays": ["CN", "T2", "T3", "T4", "T5", "T6", "T7"],
-             "months": [f"Tháng {i}" for i in range(1, 13)],
-             "shortMonths": [f"Th{i}" for i in range(1, 13)]},
-}
+VI_LOCALE = numfmt.VEGA_LOCALE_VI       # Vietnamese numbers and dates in the charts
 
 
 def date_format(freq: str) -> str:
@@ -198,7 +190,7 @@ st.caption(" · ".join([t("total_incidents") + ": " + fmt(int(ser.to_numpy().sum
 # --- programmes: groups, cameras, coverage at the end of each bucket
 st.markdown(f"##### {t('trend_programmes')}")
 prog = trends.programme_series(db, f.set_id, start, end, freq=freq, model_types=list(f.model_types) or None,
-                               areas=scope)
+                               areas=scope, user=user)
 g1, g2, g3 = st.columns(3)
 for col, field, color in ((g1, "groups_active", "#1f77b4"), (g2, "cameras_active", "#17becf"),
                           (g3, "coverage_pct", "#2ca02c")):

@@ -97,7 +97,7 @@ def collect(db, view: View, *, generated_at: dt.datetime | None = None) -> Brief
     inc_ly = trends.incident_series(db, view.set_id, win_ly.start, win_ly.end, freq="month", categories=cats,
                                     areas=area_list, by=None, user=view.user)
     prog = trends.programme_series(db, view.set_id, win.start, win.end, freq="month", model_types=mts,
-                                   areas=area_list)
+                                   areas=area_list, user=view.user)
     # one coverage definition: the view's model types for the headline, the vùng trắng and the mix
     vt = coverage.vung_trang(db, view.set_id, view.period.end, area=view.area, model_types=mts)
     vt = vt[vt["area_code"].isin(codes)].reset_index(drop=True)

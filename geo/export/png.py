@@ -19,6 +19,7 @@ import math
 import pandas as pd
 
 from .. import areas, coverage, maps
+from ..mapdata import NO_MAP_COLOR, NO_MAP_LINE
 from ..stats import format_number
 from . import (FONT_FAMILY, View, area_title, class_counts, classes_for, generated_text, is_demo,
                metric_label, metric_values, selection_text, t)
@@ -116,8 +117,31 @@ def draw_areas(ax, gdf, values: dict, classes: dict, *, labels: bool = True, fon
                     color="#1d2733", path_effects=halo, zorder=4, clip_on=True)
 
 
+def no_map_communes(db, view: View):
+    """At village level: the communes of the view (as its user may see them) with no village
+    map, projected like the areas (None when there is none): drawn grey and hatched, and
+    named in the legend, never as empty villages or 0 %."""
+
+    from .. import mapdata
+    from .. import scope as scope_mod
+    s = areas.get_set(db, view.set_id)
+    if s is None or s.level != "village" or s.parent_set_id is None:
+        return None
+    codes = scope_mod.resolve(db, view.user).codes(db, s.parent_set_id)
+    if view.area is not None:
+        codes = {view.area} if codes is None else set(codes) & {view.area}
+    missing = mapdata.communes_without_villages(db, view.set_id, codes)
+    return projected_areas(db, s.parent_set_id, missing) if missing else None
+
+
+def draw_no_map(ax, gdf) -> None:
+    if gdf is not None and len(gdf):
+        gdf.plot(ax=ax, facecolor=NO_MAP_COLOR, edgecolor=NO_MAP_LINE, linewidth=0.9, linestyle="--",
+                 hatch="///")
+
+
 def draw_legend(ax, classes: dict, counts: list[int], nodata: int, *, title: str, lang: str,
-                fontsize: float = 11) -> None:
+                fontsize: float = 11, no_map: int = 0) -> None:
     """The legend as its own axes: metric, scheme, one row per class with its number of areas."""
     ax.set_axis_off()
     ax.set_xlim(0, 1)
@@ -136,8 +160,15 @@ def draw_legend(ax, classes: dict, counts: list[int], nodata: int, *, title: str
     rows = list(zip(classes.get("colors", []), classes.get("labels", []), counts))
     rows.append((classes.get("nodata_color"), t("no_data", lang), nodata))
     step = min(0.075, 0.8 / max(len(rows), 1))
+    if no_map:
+        rows.append((None, t("vil_status_none", lang), no_map))
     for color, label, n in rows:
-        ax.add_patch(_legend_box(0, y - step * 0.75, 0.12, step * 0.6, color))
+        if color is None:    # communes with no village map: hatched
+            from matplotlib.patches import Rectangle
+            ax.add_patch(Rectangle((0, y - step * 0.75), 0.12, step * 0.6, facecolor=NO_MAP_COLOR,
+                                   edgecolor=NO_MAP_LINE, linewidth=0.8, linestyle="--", hatch="///"))
+        else:
+            ax.add_patch(_legend_box(0, y - step * 0.75, 0.12, step * 0.6, color))
         ax.text(0.16, y - step * 0.45, f"{label}  ({format_number(n)} {word})", fontsize=fontsize, va="center",
                 family=FONT_FAMILY)
         y -= step
@@ -161,6 +192,7 @@ def map_figure(db, view: View, *, width: int = 1600, height: int = 1000, dpi: in
     classes = classes or classes_for(values, view.metric, scheme=view.scheme, lang=view.lang)
     gdf = projected_areas(db, view.set_id, df["code"].tolist())
     counts, nodata = class_counts(classes, values, gdf["code"])
+    no_map = no_map_communes(db, view)
     scale = min(width / 1600, height / 1000)
     fs = max(7.0, 11 * scale * 100 / dpi)
 
@@ -174,8 +206,10 @@ def map_figure(db, view: View, *, width: int = 1600, height: int = 1000, dpi: in
              color="#333333", family=FONT_FAMILY)
     ax = fig.add_axes((0.02, 0.06, 0.70, 1 - head - 0.07))
     draw_areas(ax, gdf, values, classes, fontsize=fs * 0.75)
-    if len(gdf):
-        x0, y0, x1, y1 = gdf.total_bounds
+    draw_no_map(ax, no_map)
+    shown = gdf if no_map is None else pd.concat([gdf[["geometry"]], no_map[["geometry"]]])
+    if len(shown):
+        x0, y0, x1, y1 = shown.total_bounds
         px, py = (x1 - x0) * 0.04 or 1000, (y1 - y0) * 0.04 or 1000
         ax.set_xlim(x0 - px, x1 + px)
         ax.set_ylim(y0 - py, y1 + py)
@@ -185,7 +219,8 @@ def map_figure(db, view: View, *, width: int = 1600, height: int = 1000, dpi: in
     draw_scale_bar(ax, fontsize=fs * 0.9)
     draw_north_arrow(ax, "N" if L == "en" else "B", fontsize=fs * 1.2)
     lax = fig.add_axes((0.75, 0.12, 0.23, 1 - head - 0.14))
-    draw_legend(lax, classes, counts, nodata, title=metric_label(view.metric, L), lang=L, fontsize=fs)
+    draw_legend(lax, classes, counts, nodata, title=metric_label(view.metric, L), lang=L, fontsize=fs,
+                no_map=0 if no_map is None else len(no_map))
     if footer:
         foot = f"ANTT Atlas · {generated_text(L, generated_at)}"
         if is_demo(db):

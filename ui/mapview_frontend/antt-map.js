@@ -95,6 +95,7 @@
 
   function ensureMap() {
     if (S.map) return;
+    anttLeaflet.texts((S.opts.words || {}).leaflet);   // Leaflet's own texts in the language (geo/js)
     var map = S.map = L.map("map", {zoomSnap: 0.25, zoomDelta: 0.5, maxZoom: 19, minZoom: 3,
                                     attributionControl: !!S.opts.tiles, preferCanvas: false});
     if (S.opts.tiles) L.tileLayer(S.opts.tiles, {maxZoom: 19, attribution: esc(S.opts.tilesAttr || "")}).addTo(map);
@@ -102,22 +103,7 @@
     L.control.scale({imperial: false, maxWidth: 140}).addTo(map);
     S.group = L.featureGroup().addTo(map);
     S.labels = L.layerGroup().addTo(map);
-    S.legend = L.control({position: "bottomright"});
-    S.legend.onAdd = function () {
-      var d = L.DomUtil.create("div", "antt-box antt-legend");
-      d.innerHTML = '<button type="button" class="antt-lt" aria-expanded="true"><span class="antt-ltt"></span>' +
-        '<span class="antt-chev">▾</span></button><div class="antt-lb"></div>';
-      L.DomEvent.disableClickPropagation(d);
-      L.DomEvent.disableScrollPropagation(d);
-      d.querySelector(".antt-lt").addEventListener("click", function () {
-        var c = d.classList.toggle("antt-collapsed");
-        this.setAttribute("aria-expanded", c ? "false" : "true");
-        d.querySelector(".antt-chev").textContent = c ? "▸" : "▾";
-      });
-      return d;
-    };
-    S.legend.addTo(map);
-    if (S.opts.legendCollapsed) S.legend.getContainer().classList.add("antt-collapsed");
+    S.legend = anttLeaflet.legend(map, {position: "bottomright", collapsed: S.opts.legendCollapsed});
     if (S.opts.big) document.body.classList.add("antt-big");
     map.on("moveend", updateLabels);
     map.on("dragstart zoomstart", function (e) { if (!S.fitting) S.userMoved = true; });
@@ -208,6 +194,10 @@
       var pb = S.polys[i].getBounds();
       b = b ? b.extend(pb) : L.latLngBounds(pb.getSouthWest(), pb.getNorthEast());
     }
+    for (var k in S.layers) {   // communes with no village map are part of the view too
+      var lb = S.blobs[k] && S.blobs[k].kind === "nomap" ? S.layers[k].getBounds() : null;
+      if (lb && lb.isValid()) b = b ? b.extend(lb) : L.latLngBounds(lb.getSouthWest(), lb.getNorthEast());
+    }
     return b;
   }
 
@@ -215,17 +205,10 @@
     if (!S.map) return;
     var b = shownBounds();
     if (!b || !b.isValid()) return;
-    var lg = S.legend.getContainer().getBoundingClientRect();
-    var w = Math.ceil(lg.width) + 16, h = Math.ceil(lg.height) + 16, tl = 0;
+    var tl = 0;
     if (S.tlControl) tl = Math.ceil(S.tlControl.getContainer().getBoundingClientRect().height) + 16;
-    // the legend sits bottom right: keep the areas out of its column or out of its row,
-    // whichever leaves them bigger
-    var a = {paddingTopLeft: [10, 10], paddingBottomRight: [w, Math.max(10, tl)]};
-    var c = {paddingTopLeft: [10, 10], paddingBottomRight: [10, Math.max(h, tl)]};
-    var za = S.map.getBoundsZoom(b, false, L.point(10 + w, 10 + Math.max(10, tl)));
-    var zc = S.map.getBoundsZoom(b, false, L.point(20, 10 + Math.max(h, tl)));
     S.fitting = true;
-    S.map.fitBounds(b, za >= zc ? a : c);
+    anttLeaflet.fit(S.map, b, S.legend.getContainer(), tl);   // areas kept clear of the legend
     S.fitting = false;
     S.userMoved = false;
   }
@@ -259,6 +242,10 @@
 
   function layerLegend(b) {
     var o = S.opts.words || {}, d = b.data, h = '<div class="antt-sec"><div class="antt-lh">' + esc(b.legend) + "</div>";
+    if (b.kind === "nomap") {
+      return '<div class="antt-sec"><div><i class="antt-nomap-key" style="background:' + esc(d.color) +
+        ";border:1px dashed " + esc(d.line) + '"></i>' + esc(d.label) + ' <span class="antt-n">(' + esc(d.n) + ")</span></div></div>";
+    }
     if (b.kind === "heat") {
       h += "<div>" + esc(o.low || "") + '<span class="antt-grad"></span>' + esc(o.high || "") + "</div>";
     } else if (b.kind === "cameras") {
@@ -295,6 +282,16 @@
   function makeLayer(b) {
     var D = b.data, map = S.map;
     if (b.kind === "heat") return L.heatLayer(D.data, D.options);
+    if (b.kind === "nomap") {   // communes with no village map (village level): grey, dashed, said so
+      var nm = L.featureGroup(), sc = Math.pow(10, D.precision);
+      for (var n = 0; n < D.g.length; n++) {
+        L.polygon(decode(D.g[n], sc), {color: D.line, weight: 1.4, dashArray: "5 4", fillColor: D.color,
+                                       fillOpacity: 0.6, className: "antt-nomap"})
+          .bindTooltip("<b>" + esc(D.names[n]) + "</b><br>" + esc(D.label), {sticky: true, className: "antt-tip"})
+          .addTo(nm);
+      }
+      return nm;
+    }
     if (b.kind === "cameras") {
       var icon = L.divIcon({className: "antt-cam", iconSize: [12, 12],
         html: '<div style="width:100%;height:100%;border-radius:50%;background:' + esc(D.color) + '"></div>'});
