@@ -46,15 +46,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
-    """Start ``streamlit run serve.py`` (the pages of app.py and the session-cookie routes) on a
-    free port with ``ANTT_DB=db_path``; yield its URL."""
+def app_server(db_path: Path, env: dict | None = None, timeout: float = 90, script: str | Path = "serve.py",
+               log_dir: Path | None = None):
+    """Start ``streamlit run script`` (default serve.py: the pages of app.py and the
+    session-cookie routes) on a free port with ``ANTT_DB=db_path``; yield (URL, process).
+    The server's output goes to ``streamlit-PORT.log`` beside the database (or in ``log_dir``).
+    Shared by the end-to-end tests and bench/bench_browser.py."""
     port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     full_env = {**os.environ, "ANTT_DB": str(db_path), **(env or {})}
-    log = open(db_path.parent / f"streamlit-{port}.log", "w")
+    log_path = Path(log_dir or db_path.parent) / f"streamlit-{port}.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -68,9 +72,10 @@ def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
                 pass
             if proc.poll() is not None or time.time() > deadline:
                 log.flush()
-                raise RuntimeError("streamlit did not start:\n" + (db_path.parent / log.name).read_text()[-3000:])
+                raise RuntimeError("streamlit did not start:\n" + log_path.read_text()[-3000:])
             time.sleep(0.3)
-        yield url
+        proc.log_path = log_path
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -78,6 +83,14 @@ def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
+    """Start ``streamlit run serve.py`` (the pages of app.py and the session-cookie routes) on a
+    free port with ``ANTT_DB=db_path``; yield its URL."""
+    with app_server(db_path, env, timeout) as (url, _proc):
+        yield url
 
 
 def is_local_url(url: str) -> bool:
