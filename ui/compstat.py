@@ -7,10 +7,9 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, compstat, maps, metrics, stats, trends
-from ui import filters, unplaced
+from ui import filters, mapview, unplaced
 from ui.session import acting_user, database, fmt, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
@@ -97,18 +96,14 @@ def sparklines(db, set_id: int, codes: list[str], end: dt.date, categories) -> d
     return {c: [int(v) for v in ser[c]] if c in ser.columns else [] for c in codes}
 
 
-def change_map(db, set_id: int, table: pd.DataFrame):
-    """z per area, diverging (falling green, rising red), beside the lists."""
+def change_map(db, set_id: int, table: pd.DataFrame, user) -> None:
+    """z per area, diverging (falling green, rising red), beside the lists: the browser map
+    (ui/mapview.py), whose shapes stay in the browser, so a filter change sends only classes."""
     values = metrics.metric_values(table, "z")
-    features = maps.with_properties(areas.map_features(db, set_id), table,
-                                    ["name", "incidents", "incidents_prev", "change", "change_pct"])
     classes = maps.classify(values, scheme="quantiles", k=5, colors=DIVERGING)
-    m = maps.choropleth(features, values, metric_label=t("z"), classes=classes,
-                        tooltip_fields=[(c, t(c)) for c in ("incidents", "incidents_prev", "change", "change_pct")],
-                        no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles())
-    maps.finish(m)
-    return m
+    mapview.choropleth(db, set_id, key="cs_map", df=table, values=values, classes=classes, metric_label=t("z"),
+                       user=user, fields=("incidents", "incidents_prev", "change", "change_pct"),
+                       scheme_label=t("scheme_quantiles"), height=560)
 
 
 db = database()
@@ -161,8 +156,7 @@ top_cols.insert(1, "spark")
 map_col, lists_col = st.columns([1.15, 1])
 with map_col:
     st.markdown(f"##### :material/map: {t('cs_map_title')}")
-    st_folium(change_map(db, f.set_id, table), height=560, use_container_width=True, returned_objects=[],
-              key="cs_map")
+    change_map(db, f.set_id, table, user)
 for which, icon in (("worse", ":material/trending_up:"), ("better", ":material/trending_down:")):
     top = with_marks(compstat.top_changes(table, int(n), which, against=against, real_only=real_only))
     with lists_col:
