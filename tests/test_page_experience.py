@@ -178,3 +178,13 @@ def test_audit_log_in_vietnamese_with_local_times_and_no_none(at, tiny):
     assert not {"at", "username", "action", "before", "after", "detail"} & set(df.columns)
     assert df["Thời điểm"].str.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d").all()
     assert not df.isna().any().any() and "None" not in df.astype(str).to_numpy()
+
+
+def test_compstat_sparklines_at_village_level_are_each_rows_own_counts(at):
+    """Every row's sparkline ends on the row's own count, the communes' "village not known"
+    rows included (the series is counted per row code, not resolved area by area)."""
+    compstat(at, level="village", **MARCH)
+    df = next(d.value for d in at.dataframe if "spark" in d.value.columns and len(d.value) > 5)
+    rows = df[df["name"] != "Tổng"]
+    assert any(str(n).startswith("▨") for n in rows["name"]), rows["name"].tolist()   # unplaced rows shown
+    assert [v[-1] for v in rows["spark"]] == list(rows["incidents"])
