@@ -403,8 +403,12 @@ def warm_done(proc, timeout: float = 600) -> float | None:
 
 
 def go_to(page, name: str) -> None:
-    page.locator(f"[data-testid='stSidebarNav'] a[href$='/{name}']").first.click()
-    page.wait_for_url(f"**/{name}**", timeout=120_000)
+    if name == "map":                    # the default page: its link is the app's root
+        page.locator("[data-testid='stSidebarNav'] a").first.click()
+        page.wait_for_timeout(500)
+    else:
+        page.locator(f"[data-testid='stSidebarNav'] a[href$='/{name}']").first.click()
+        page.wait_for_url(f"**/{name}**", timeout=120_000)
     idle(page)
     page.wait_for_timeout(1000)
     idle(page)
