@@ -46,9 +46,13 @@ codes = set(df["code"])
 fc = areas.map_features(db, bset.id)
 fc = {**fc, "features": [f for f in fc["features"] if f["properties"]["code"] in codes]}
 m = folium.Map(tiles=None)
-folium.Choropleth(geo_data=fc, data=df, columns=["code", "value"], key_on="feature.properties.code",
-                  fill_color="YlOrRd", nan_fill_color="#cccccc", legend_name=t(metrics.METRICS[metric].label_key),
-                  highlight=True).add_to(m)
+choro = folium.Choropleth(geo_data=fc, data=df, columns=["code", "value"], key_on="feature.properties.code",
+                          fill_color="YlOrRd", nan_fill_color="#cccccc",
+                          legend_name=t(metrics.METRICS[metric].label_key), highlight=True)
+# its legend (a branca colormap) makes st_folium load d3 from a CDN: blocked offline, and it stops the map script
+choro._children.pop(choro.color_scale.get_name(), None)
+choro.color_scale = None
+choro.add_to(m)
 if "heat" in chosen:
     cells = layers.incident_heat(db, bset.id, period, cats or None, codes if commune else None)
     folium.plugins.HeatMap(cells[["lat", "lon", "weight"]].to_numpy().tolist()).add_to(m)

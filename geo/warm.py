@@ -76,6 +76,7 @@ def warm(path: str, st: Status | None = None) -> Status:
         st.revision = rev
         st.seconds = time.perf_counter() - t0
         st._ready.set()
+        log.info("warm-up done in %.1f s (revision %s): %s", st.seconds, rev, st.timings)
     except Exception as e:  # a warm-up failure only costs speed; pages report real errors
         st.error = str(e)
         st._ready.set()

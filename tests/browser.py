@@ -47,17 +47,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
-    """Start ``streamlit run serve.py`` (the pages of app.py and the session-cookie routes) on a
-    free port with ``ANTT_DB=db_path``; yield its URL.  A port taken meanwhile (by another test
-    worker's server: streamlit then exits with "Port … is not available") gets a new one."""
+def app_server(db_path: Path, env: dict | None = None, timeout: float = 90, script: str | Path = "serve.py",
+               log_dir: Path | None = None):
+    """Start ``streamlit run script`` (default serve.py: the pages of app.py and the
+    session-cookie routes) on a free port with ``ANTT_DB=db_path``; yield (URL, process).
+    The server's output goes to ``streamlit-PORT.log`` beside the database (or in ``log_dir``).
+    A port taken meanwhile (by another test worker's server: streamlit then exits with
+    "Port … is not available") gets a new one.  Shared by the end-to-end tests and
+    bench/bench_browser.py."""
     full_env = {**os.environ, "ANTT_DB": str(db_path), **(env or {})}
     for attempt in range(3):
         port = free_port()
-        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.port", str(port),
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-        log_path = db_path.parent / f"streamlit-{port}.log"
+        log_path = Path(log_dir or db_path.parent) / f"streamlit-{port}.log"
         log = open(log_path, "w")
         proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
@@ -81,7 +85,8 @@ def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
                 time.sleep(0.3)
             if proc.poll() is not None:      # the port was taken: try another
                 continue
-            yield url
+            proc.log_path = log_path
+            yield url, proc
             return
         finally:
             proc.terminate()
@@ -90,6 +95,14 @@ def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
             except subprocess.TimeoutExpired:
                 proc.kill()
             log.close()
+
+
+@contextlib.contextmanager
+def running_app(db_path: Path, env: dict | None = None, timeout: float = 90):
+    """Start ``streamlit run serve.py`` (the pages of app.py and the session-cookie routes) on a
+    free port with ``ANTT_DB=db_path``; yield its URL."""
+    with app_server(db_path, env, timeout) as (url, _proc):
+        yield url
 
 
 def is_local_url(url: str) -> bool:

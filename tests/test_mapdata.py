@@ -88,3 +88,19 @@ def test_warm_up_loads_records_placements_and_geometry(tiny):
     assert st.ready and st.error is None and st.done == st.total
     assert st.revision == store.revision(tiny["db"])
     assert set(st.timings) == set(warm.STEPS)
+
+
+def test_the_server_warms_up_at_start_before_any_visit(tiny, monkeypatch):
+    """serve.py starts geo.warm when the server starts (not at the first page view), so the
+    first visitor after a restart finds the records, placements and geometry loaded."""
+    import runpy
+    from pathlib import Path
+    path = str(tiny["path"])
+    monkeypatch.setenv("ANTT_DB", path)
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    assert warm.status(path) is None
+    runpy.run_path("serve.py")
+    st = warm.status(path)
+    assert st is not None
+    assert warm.wait(path, timeout=60) and st.error is None
+    assert st.revision == store.revision(tiny["db"])

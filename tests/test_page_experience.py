@@ -406,3 +406,13 @@ def test_charts_use_the_number_format_of_the_language(at, page):
     assert specs
     for spec in specs:
         assert spec.get("config", {}).get("locale", {}).get("number", {}).get("decimal") == ",", page
+
+
+def test_compstat_sparklines_at_village_level_are_each_rows_own_counts(at):
+    """Every row's sparkline ends on the row's own count, the communes' "village not known"
+    rows included (the series is counted per row code, not resolved area by area)."""
+    compstat(at, level="village", **MARCH)
+    df = next(d.value for d in at.dataframe if "spark" in d.value.columns and len(d.value) > 5)
+    rows = df[df["name"] != "Tổng"]
+    assert any(str(n).startswith("▨") for n in rows["name"]), rows["name"].tolist()   # unplaced rows shown
+    assert [v[-1] for v in rows["spark"]] == list(rows["incidents"])

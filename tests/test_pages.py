@@ -158,3 +158,41 @@ def test_filters_survive_a_change_of_page(app):
     assert app.selectbox(key="f_preset").value == "ytd"
     assert app.multiselect(key="f_cat").value == ["hinh_su"]
     assert app.radio(key="f_level").value == "village"
+
+
+def _components(at) -> list[str]:
+    """The names of the custom components (e.g. the browser map, st_folium) the page drew."""
+    out = []
+    todo = [at._tree]
+    while todo:
+        node = todo.pop()
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "component_name"):
+            out.append(proto.component_name)
+        todo.extend(getattr(node, "children", {}).values())
+    return out
+
+
+def test_map_table_is_built_only_while_its_expander_is_open(app):
+    """A filter change does not build (style, serialise, send) the figures table nobody opened:
+    at province scale it cost more than the rest of the rerun."""
+    app.query_params.update({"period": "custom", "from": "2026-03-01", "to": "2026-03-31"})
+    app.run()
+    assert [e.label for e in app.expander] == ["Bảng số liệu"]
+    assert len(app.dataframe) == 0
+    app.session_state["map_table_open"] = True       # the user opens it: the page reruns with it
+    app.run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert int(table["incidents"].sum()) == 5
+
+
+def test_compstat_map_is_the_browser_map(app):
+    """CompStat's map of z keeps its shapes in the browser (ui/mapview.py) like the map page,
+    instead of a folium map rebuilt and re-sent on every filter change."""
+    app.run()
+    app.switch_page("ui/compstat.py").run()
+    assert not app.exception
+    names = _components(app)
+    assert any(n.endswith("antt_map") for n in names), names
+    assert not any("st_folium" in n for n in names), names

@@ -6,11 +6,10 @@ this page only sorts, colours and formats.
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import areas, cellsafe, compstat, maps, metrics, stats
-from ui import filters, grid, unplaced
-from ui.session import acting_user, database, fmt, lang, show_demo_banner, t
+from ui import filters, grid, mapview, unplaced
+from ui.session import acting_user, database, fmt, show_demo_banner, t
 
 # rising = red tones, falling = green; a real change (|z| ≥ 2) in the strong tone
 UP, UP_REAL = "background-color: #fde2df; color: #8f1d14", "background-color: #f1948a; color: #5c0a05"
@@ -85,19 +84,14 @@ def z_arrow(z) -> str:
     return "up" if z > 0 else "down"
 
 
-def change_map(db, set_id: int, table: pd.DataFrame):
-    """z per area, diverging (falling green, rising red), beside the lists."""
+def change_map(db, set_id: int, table: pd.DataFrame, user) -> None:
+    """z per area, diverging (falling green, rising red), beside the lists: the browser map
+    (ui/mapview.py), whose shapes stay in the browser, so a filter change sends only classes."""
     values = metrics.metric_values(table, "z")
-    features = maps.with_properties(areas.map_features(db, set_id), table,
-                                    ["name", "incidents", "incidents_prev", "change", "change_pct"])
     classes = maps.classify(values, scheme="quantiles", k=5, colors=DIVERGING)
-    m = maps.choropleth(features, values, metric_label=t("z"), classes=classes,
-                        tooltip_fields=[(c, t(c)) for c in ("incidents", "incidents_prev", "change", "change_pct")],
-                        no_data_label=t("no_data"), areas_label=t("legend_areas"),
-                        scheme_label=t("scheme_quantiles"), tiles=maps.default_tiles(), lang=lang(),
-                        fill=True, min_height=520)
-    maps.finish(m)
-    return m
+    mapview.choropleth(db, set_id, key="cs_map", df=table, values=values, classes=classes, metric_label=t("z"),
+                       user=user, fields=("incidents", "incidents_prev", "change", "change_pct"),
+                       scheme_label=t("scheme_quantiles"), height=560)
 
 
 db = database()
@@ -150,8 +144,7 @@ top_cols.insert(1, "spark")
 map_col, lists_col = st.columns([1.15, 1])
 with map_col:
     st.markdown(f"##### :material/map: {t('cs_map_title')}")
-    st_folium(change_map(db, f.set_id, table), height=560, use_container_width=True, returned_objects=[],
-              key="cs_map")
+    change_map(db, f.set_id, table, user)
 for which, icon in (("worse", ":material/trending_up:"), ("better", ":material/trending_down:")):
     top = with_marks(compstat.top_changes(table, int(n), which, against=against, real_only=real_only))
     with lists_col:

@@ -75,11 +75,15 @@ if clicked and clicked in set(df["code"]):
 else:
     st.caption(t("click_area_hint"))
 
-with st.expander(t("table")):
-    shown = unplaced.mark_names(df)
-    cols = [c for c in df.columns if c != "placed"]
-    grid.show(shown[cols].style.apply(lambda _: unplaced.row_css(shown, cols), axis=None), labels=t,
-              decimals={c: 1 for c in cols if c.endswith("_pct") or c in ("rate", "z")})
-    if not df["placed"].all():
-        st.caption(t("unplaced_note"))
+# the table is built only while its expander is open (opening it reruns the page): at province
+# scale its styled rows cost more than the rest of a filter change
+table_box = st.expander(t("table"), key="map_table_open", on_change="rerun")
+if table_box.open:
+    with table_box:
+        shown = unplaced.mark_names(df)
+        cols = [c for c in df.columns if c != "placed"]
+        grid.show(shown[cols].style.apply(lambda _: unplaced.row_css(shown, cols), axis=None), labels=t,
+                  decimals={c: 1 for c in cols if c.endswith("_pct") or c in ("rate", "z")})
+        if not df["placed"].all():
+            st.caption(t("unplaced_note"))
 st.caption(t("share_link"))

@@ -365,9 +365,11 @@ def section_map(db, f: gfilters.Filters) -> None:
     c[2].download_button(t("mt_compstat_xlsx"), data=lambda: tables.xlsx_bytes({t("mt_sheet_compstat"): comp}, L),
                          file_name=f"{name}_compstat.xlsx", mime=tables.XLSX_MIME, icon=":material/table_view:",
                          key="mt_dl_compstat_xlsx", on_click="ignore", width="stretch")
-    with st.expander(t("table")):
-        grid.show(df.rename(columns={col: export.column_label(col, L) for col in df.columns}), hide_index=True,
-                     width="stretch")
+    table_box = st.expander(t("table"), key="mt_table_open", on_change="rerun")   # built only when open
+    if table_box.open:
+        with table_box:
+            grid.show(df.rename(columns={col: export.column_label(col, L) for col in df.columns}),
+                      hide_index=True, width="stretch")
     st.caption(t("share_link"))
 
 
