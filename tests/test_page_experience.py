@@ -361,10 +361,11 @@ def test_the_png_map_hatches_a_commune_with_no_village_map_and_names_it_in_the_l
     assert png.no_map_communes(tiny["db"], View(set_id=tiny["communes"], period=march)) is None
 
 
-@pytest.mark.parametrize("page", ["ui/hotspots.py", "ui/compstat.py", "ui/boundaries.py"])
+@pytest.mark.parametrize("page", ["ui/hotspots.py", "ui/boundaries.py"])
 @pytest.mark.parametrize("language, zoom_in", [("vi", "Phóng to"), ("en", "Zoom in")])
 def test_folium_maps_fill_the_space_fold_their_legend_and_speak_the_language(at, page, language, zoom_in):
-    """The st_folium maps of Hot spots, CompStat and Boundaries: as tall as the window below
+    """The st_folium maps of Hot spots and Boundaries (CompStat's is the browser map component,
+    tested with the other component maps): as tall as the window below
     them, the folding legend the areas are fitted around, Leaflet's texts in the language."""
     import json
     logged_in(at, "admin")
