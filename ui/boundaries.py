@@ -28,14 +28,10 @@ from geo.boundaries import ENCODINGS, BoundaryError, FieldChoiceNeeded, LayerCho
 from geo.boundaries import versions as bv
 from geo.boundaries.pipeline import Prepared
 from ui import grid
+from ui.session import fmt   # numbers in the page's language
 from ui.safe import md
 
 
-def fmt(value, decimals: int | None = None) -> str:
-    """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
-    from geo import numfmt
-    from ui.session import lang
-    return numfmt.fmt_number(value, decimals, lang())
 
 log = logging.getLogger("antt")
 

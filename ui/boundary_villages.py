@@ -21,15 +21,11 @@ from geo.boundaries import BoundaryError
 from geo.boundaries import versions as bv
 from geo.boundaries.village_checks import VillageCheck, commune_polygon
 from ui import grid
+from ui.session import fmt   # numbers in the page's language
 
 log = logging.getLogger("antt")
 
 
-def fmt(value, decimals: int | None = None) -> str:
-    """A number in the page's language (geo.numfmt): 1.234,5 in Vietnamese, 1,234.5 in English."""
-    from geo import numfmt
-    from ui.session import lang
-    return numfmt.fmt_number(value, decimals, lang())
 
 
 KINDS = ("village", "outside", "uncovered", "overlap")

@@ -23,6 +23,7 @@ import streamlit as st
 
 from geo import areas, audit, auth, i18n, maps, numfmt, quality, records, store, templates, vocab
 from ui import grid
+from ui.session import fmt   # numbers in the page's language
 from ui.safe import md
 
 log = logging.getLogger("antt")
@@ -44,10 +45,6 @@ def _acting_user():
     return acting_user()
 
 
-def fmt(value, decimals: int = 0) -> str:
-    """A number in the page's language (ui.session.fmt: 1.234,5 in Vietnamese, 1,234.5 in English)."""
-    from ui.session import fmt as session_fmt
-    return session_fmt(value, decimals)
 
 
 def tr(key: str, lang: str, **fmt_args) -> str:
