@@ -205,7 +205,8 @@ def login_form(db) -> None:
     from geo import demo
     st.title(t("app_title"))
     st.caption(t("app_subtitle"))
-    reason = st.session_state.pop("logout_reason", None)
+    # kept until the next login: the form may be drawn by more than one rerun (a page switch)
+    reason = st.session_state.get("logout_reason")
     if reason == "idle":
         st.info(t("logged_out_idle", minutes=auth.idle_timeout_minutes()))
     elif reason == "changed":
@@ -217,6 +218,7 @@ def login_form(db) -> None:
     if submitted:
         try:
             login(auth.authenticate(db, username, password, client=getattr(st.context, "ip_address", None)), db)
+            st.session_state.pop("logout_reason", None)
             st.rerun()
         except auth.AuthError as e:
             st.error(md(e))
